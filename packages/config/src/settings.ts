@@ -1,0 +1,147 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export type HubMode = 'demo' | 'production';
+
+export interface Keyring {
+  activeKeyId: string;
+  keys: Record<string, Buffer>;
+}
+
+/** Process settings, read once from the environment by `loadConfig`. */
+export interface Settings {
+  mode: HubMode;
+  configDir: string;
+  host: string;
+  gatewayPort: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string;
+  /** Whether REDIS_URL was given explicitly (if not, `start` may launch a private redis-server). */
+  redisUrlExplicit: boolean;
+  queuePrefix: string;
+  keyring: Keyring;
+  /** True when the published demo master key is in use (never allowed in production). */
+  demoMasterKey: boolean;
+  bodyLimitBytes: number;
+  signatureToleranceSeconds: number;
+  allowTestNhsNumbers: boolean;
+  logLevel: string;
+  sweepIntervalMs: number;
+  sweepMinAgeMs: number;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Published on purpose: only for demo mode, so a fresh clone starts with no setup. */
+const DEMO_MASTER_KEYS = 'demo-2026:nBjdh/zMiVy2FsCUi54+j6Hp0cy/2hdZ4svY3ctT3K0=';
+
+/** The Standard Webhooks library fixes its own window at 300 s; ours may only be narrower. */
+export const MAX_SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw)) {
+    problems.push(`${name} must be a whole number`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (value < min || value > max) problems.push(`${name} must be between ${min} and ${max}`);
+  return value;
+}
+
+function boolSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  problems.push(`${name} must be true or false`);
+  return fallback;
+}
+
+/**
+ * Parses a keyring of the form `id:base64key[,id:base64key…]`; the first key is the active one,
+ * later ones stay readable for rotation. Problems never quote key material.
+ */
+export function parseKeyring(raw: string, name: string, problems: string[]): Keyring | undefined {
+  const keys: Record<string, Buffer> = {};
+  let activeKeyId: string | undefined;
+  const parts = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) {
+    problems.push(`${name} is empty`);
+    return undefined;
+  }
+  parts.forEach((part, index) => {
+    const colon = part.indexOf(':');
+    const id = colon > 0 ? part.slice(0, colon) : '';
+    const b64 = colon > 0 ? part.slice(colon + 1) : '';
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+      problems.push(`${name} entry ${index + 1} must look like <key-id>:<base64 of 32 bytes>`);
+      return;
+    }
+    const key = /^[A-Za-z0-9+/]+={0,2}$/.test(b64) ? Buffer.from(b64, 'base64') : Buffer.alloc(0);
+    if (key.length !== 32) {
+      problems.push(`${name} key "${id}" must be 32 bytes, base64-encoded`);
+      return;
+    }
+    if (keys[id]) problems.push(`${name} key id "${id}" appears twice`);
+    keys[id] = key;
+    activeKeyId ??= id;
+  });
+  return activeKeyId ? { activeKeyId, keys } : undefined;
+}
+
+export function loadSettings(env: Env, problems: string[]): Settings {
+  const modeRaw = env.HUB_MODE ?? 'demo';
+  let mode: HubMode = 'demo';
+  if (modeRaw === 'demo' || modeRaw === 'production') mode = modeRaw;
+  else problems.push('HUB_MODE must be "demo" or "production"');
+
+  const configDir = path.resolve(env.HUB_CONFIG_DIR ?? path.join(repoRoot, 'config', 'demo'));
+  const databaseUrl = env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  const redisUrlExplicit = env.REDIS_URL !== undefined && env.REDIS_URL !== '';
+  const redisUrl = redisUrlExplicit ? (env.REDIS_URL as string) : 'redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+
+  let keyring: Keyring | undefined;
+  let demoMasterKey = false;
+  if (env.HUB_MASTER_KEYS) {
+    keyring = parseKeyring(env.HUB_MASTER_KEYS, 'HUB_MASTER_KEYS', problems);
+  } else if (mode === 'production') {
+    problems.push('HUB_MASTER_KEYS is required in production (e.g. "k1:<base64 of 32 random bytes>")');
+  } else {
+    keyring = parseKeyring(DEMO_MASTER_KEYS, 'demo key', problems);
+    demoMasterKey = true;
+  }
+
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const queuePrefix = env.HUB_QUEUE_PREFIX ?? 'hub';
+  if (!/^[A-Za-z0-9_{}-]{1,64}$/.test(queuePrefix)) problems.push('HUB_QUEUE_PREFIX may hold letters, digits, _ - { } only');
+
+  return {
+    mode,
+    configDir,
+    host: env.HOST ?? '127.0.0.1',
+    gatewayPort: intSetting(env, 'GATEWAY_PORT', 8080, 0, 65535, problems),
+    databaseUrl,
+    dataDir: path.resolve(env.HUB_DATA_DIR ?? path.join(repoRoot, 'data')),
+    redisUrl,
+    redisUrlExplicit,
+    queuePrefix,
+    keyring: keyring ?? { activeKeyId: 'invalid', keys: {} },
+    demoMasterKey,
+    bodyLimitBytes: intSetting(env, 'HUB_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024, problems),
+    signatureToleranceSeconds: intSetting(env, 'HUB_SIGNATURE_TOLERANCE_S', 300, 1, MAX_SIGNATURE_TOLERANCE_SECONDS, problems),
+    allowTestNhsNumbers: boolSetting(env, 'HUB_ALLOW_TEST_NHS_NUMBERS', mode === 'demo', problems),
+    logLevel,
+    sweepIntervalMs: intSetting(env, 'HUB_SWEEP_INTERVAL_MS', 5000, 50, 3_600_000, problems),
+    sweepMinAgeMs: intSetting(env, 'HUB_SWEEP_MIN_AGE_MS', 10_000, 0, 3_600_000, problems),
+  };
+}
