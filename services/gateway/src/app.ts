@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import { problem, type HubErrorCode, type ProblemIssue } from '@hub/errors';
 import type { Logger } from '@hub/observability';
@@ -32,7 +32,7 @@ const acceptedSchema = {
 export function buildApp(deps: GatewayDeps): FastifyInstance {
   const { settings, partners } = deps.config;
   const app = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
     disableRequestLogging: true,
     genReqId: () => randomUUID(),
@@ -68,7 +68,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   });
 
   function sendProblem(reply: FastifyReply, code: HubErrorCode, instance: string, errors?: ProblemIssue[]): FastifyReply {
-    const body = problem(code, { instance, ...(errors ? { errors } : {}) });
+    const body = problem(code, { instance: `urn:uuid:${instance}`, ...(errors ? { errors } : {}) });
     return reply.code(body.status).header('content-type', 'application/problem+json; charset=utf-8').header('x-hub-error-code', code).send(body);
   }
 

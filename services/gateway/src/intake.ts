@@ -101,6 +101,10 @@ export async function receiveInbound(deps: IntakeDeps, req: InboundRequest): Pro
         return { kind: 'duplicate', messageId: result.messageId };
       case 'conflict':
         return { kind: 'conflict' };
+      default: {
+        const unreachable: never = result;
+        throw new Error(`unhandled store outcome ${String(unreachable)}`);
+      }
     }
   } catch (err) {
     if (err instanceof StoreUnavailableError) return { kind: 'storage-unavailable' };
