@@ -1,0 +1,90 @@
+import type { StoreLogger } from './db.ts';
+import type { Keyring } from './crypto.ts';
+
+export interface InboundInput {
+  partnerId: string;
+  webhookId: string;
+  type: string;
+  schemaId: string;
+  receivedAt: Date;
+  /** The exact raw request bytes. */
+  body: Buffer;
+  /** SHA-256 of `body`, hex. */
+  bodySha256: string;
+}
+
+export type AcceptResult =
+  | { outcome: 'accepted'; messageId: string; outboxId: string }
+  /** Same (partner, webhookId) and same body: the first message's id. */
+  | { outcome: 'duplicate'; messageId: string }
+  /** Same (partner, webhookId), different body. */
+  | { outcome: 'conflict'; messageId: string };
+
+export interface OutboxEntry {
+  outboxId: string;
+  messageId: string;
+  jobName: string;
+  createdAt: Date;
+}
+
+export interface StoredInbound {
+  messageId: string;
+  partnerId: string;
+  webhookId: string;
+  type: string;
+  schemaId: string;
+  receivedAt: Date;
+  body: Buffer;
+  bodySha256: string;
+}
+
+export interface StoreCounts {
+  inbound: number;
+  outboxPending: number;
+}
+
+export interface Store {
+  readonly backend: 'postgres' | 'pglite';
+  /** Applies pending SQL migrations; safe to call concurrently from several processes. */
+  migrate(): Promise<void>;
+  /** Throws StoreUnavailableError when the database does not answer within `pingTimeoutMs`. */
+  ping(): Promise<void>;
+  findInbound(partnerId: string, webhookId: string): Promise<{ messageId: string; bodySha256: string } | null>;
+  /** Durably stores the message and its `referral.route` outbox row in one transaction (group commit). */
+  acceptInbound(input: InboundInput): Promise<AcceptResult>;
+  /** Reads and decrypts; null when there is no such message. Throws DecryptionError on tampering. */
+  readInbound(messageId: string): Promise<StoredInbound | null>;
+  /**
+   * Leases up to `limit` outbox rows that are not queued, at least `minAgeMs` old and not leased by
+   * another claimer. A lease lasts `outboxLeaseMs`; rows not marked queued by then can be claimed again.
+   */
+  claimOutbox(limit: number, minAgeMs: number): Promise<OutboxEntry[]>;
+  /** Records that these outbox rows are in the queue. Concurrent calls share one UPDATE. */
+  markQueued(outboxIds: string[]): Promise<void>;
+  counts(): Promise<StoreCounts>;
+  /** Waits for batches already submitted, then closes the pool / database. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL URL. Without it the store runs on embedded PGlite under `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite lives in `<dataDir>/pglite`; `'memory://'` keeps it in memory. */
+  dataDir?: string;
+  /** PostgreSQL schema for every table (created by migrate() if missing). Default `public`. */
+  schema?: string;
+  keyring: Keyring;
+  /** pg pool size. Default 10. */
+  poolSize?: number;
+  logger?: StoreLogger;
+  /** How long to wait for a PostgreSQL connection. Default 3000 ms. */
+  connectionTimeoutMs?: number;
+  /** Client-side limit per statement. Default 15000 ms. */
+  queryTimeoutMs?: number;
+  /** ping() limit. Default 2000 ms. */
+  pingTimeoutMs?: number;
+  /** How long a claimOutbox lease lasts. Default 30000 ms. */
+  outboxLeaseMs?: number;
+  /** Most acceptInbound calls committed together. Default 64. */
+  maxBatchSize?: number;
+}
