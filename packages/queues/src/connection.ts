@@ -3,8 +3,10 @@ import { Redis, type RedisOptions } from 'ioredis';
 export type ConnectionRole = 'producer' | 'worker';
 
 /**
- * Producers fail fast while Redis is away (the outbox keeps what was accepted, and the
- * sweeper re-adds it later); workers block and retry for ever, as BullMQ requires.
+ * Producers give up on a command after a few seconds while Redis is away (the outbox keeps
+ * what was accepted, and the sweeper re-adds it later); workers block and retry for ever, as
+ * BullMQ requires. The offline queue stays on for producers: BullMQ runs set-up commands as it
+ * connects, and refusing those leaves the queue unusable after Redis comes back.
  */
 export function createRedisConnection(url: string, role: ConnectionRole, extra: RedisOptions = {}): Redis {
   const common: RedisOptions = {
@@ -14,7 +16,7 @@ export function createRedisConnection(url: string, role: ConnectionRole, extra: 
   };
   const options: RedisOptions =
     role === 'producer'
-      ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5_000 }
+      ? { ...common, maxRetriesPerRequest: 1, commandTimeout: 5_000 }
       : { ...common, maxRetriesPerRequest: null };
   return new Redis(url, options);
 }

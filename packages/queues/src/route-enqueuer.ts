@@ -73,7 +73,10 @@ export class RouteEnqueuer {
         try {
           await this.addNow(batch);
         } catch (err) {
-          this.logger.warn({ count: batch.length, err: { message: (err as Error).message } }, 'could not queue accepted messages now; the outbox sweeper will retry');
+          // Everything waiting is in the outbox already: hand it all to the sweeper rather
+          // than pile up in memory while Redis is away.
+          const left = this.pending.splice(0);
+          this.logger.warn({ count: batch.length + left.length, err: { message: (err as Error).message } }, 'could not queue accepted messages now; the outbox sweeper will retry');
         }
       }
     } finally {
