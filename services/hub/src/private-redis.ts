@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Settings } from '@hub/config';
 import { redisAnswers } from '@hub/queues';
 
 export interface PrivateRedis {
@@ -57,3 +58,22 @@ export async function startPrivateRedis(opts: { binary: string; port: number; da
     },
   };
 }
+
+/**
+ * Uses Redis at REDIS_URL when it answers. When REDIS_URL was not set and nothing answers at the
+ * default address, launches a private redis-server there if one is on the PATH; otherwise
+ * explains how to get one.
+ */
+export async function ensureRedis(settings: Pick<Settings, 'redisUrl' | 'redisUrlExplicit' | 'dataDir'>, envPath = process.env.PATH ?? ''): Promise<{ url: string; privateRedis?: PrivateRedis }> {
+  if (await redisAnswers(settings.redisUrl)) return { url: settings.redisUrl };
+  if (settings.redisUrlExplicit) {
+    throw new Error(`Redis does not answer at REDIS_URL (${new URL(settings.redisUrl).host}). Start it, or unset REDIS_URL to let the hub launch a private redis-server.`);
+  }
+  const binary = onPath('redis-server', envPath);
+  if (!binary) {
+    throw new Error(`No Redis answers at ${new URL(settings.redisUrl).host} and redis-server is not on the PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.`);
+  }
+  const privateRedis = await startPrivateRedis({ binary, port: Number(new URL(settings.redisUrl).port || 6379), dataDir: settings.dataDir });
+  return { url: privateRedis.url, privateRedis };
+}
+

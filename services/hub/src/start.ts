@@ -1,8 +1,7 @@
 import { ConfigError, loadConfig, type HubConfig } from '@hub/config';
 import { startGatewayRuntime } from '@hub/gateway';
 import { createLogger } from '@hub/observability';
-import { redisAnswers } from '@hub/queues';
-import { onPath, startPrivateRedis, type PrivateRedis } from './private-redis.ts';
+import { ensureRedis } from './private-redis.ts';
 
 /**
  * `pnpm start`: the whole hub in one process with the demo configuration, for a laptop or a
@@ -19,20 +18,6 @@ function describeDatabase(config: HubConfig): string {
   return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
 }
 
-async function ensureRedis(config: HubConfig): Promise<{ url: string; privateRedis?: PrivateRedis }> {
-  const { settings } = config;
-  if (await redisAnswers(settings.redisUrl)) return { url: settings.redisUrl };
-  if (settings.redisUrlExplicit) {
-    throw new Error(`Redis does not answer at REDIS_URL (${new URL(settings.redisUrl).host}). Start it, or unset REDIS_URL to let the hub launch a private redis-server.`);
-  }
-  const binary = onPath('redis-server');
-  if (!binary) {
-    throw new Error('No Redis answers at 127.0.0.1:6379 and redis-server is not on the PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.');
-  }
-  const privateRedis = await startPrivateRedis({ binary, port: Number(new URL(settings.redisUrl).port || 6379), dataDir: settings.dataDir });
-  return { url: privateRedis.url, privateRedis };
-}
-
 async function main(): Promise<void> {
   let config: HubConfig;
   try {
@@ -45,7 +30,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ service: 'hub', level: config.settings.logLevel });
-  const redis = await ensureRedis(config);
+  const redis = await ensureRedis(config.settings);
   const effective: HubConfig = { ...config, settings: { ...config.settings, redisUrl: redis.url } };
   const gateway = await startGatewayRuntime(effective, logger);
   const address = await gateway.app.listen({ host: config.settings.host, port: config.settings.gatewayPort });
