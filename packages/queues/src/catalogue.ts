@@ -7,10 +7,23 @@ import type { JobsOptions } from 'bullmq';
  * the outbox sweeper never creates a second job for the same work.
  */
 
+/** A job as the outbox records it: everything needed to add it to BullMQ, ids only. */
+export interface JobSpec {
+  queueName: string;
+  jobName: string;
+  jobId: string;
+  payload: Record<string, string>;
+  /** BullMQ priority: 1 is served first; undefined means no priority. */
+  priority?: number;
+}
+
 export interface RouteReferralPayload {
   /** The hub's id for the stored inbound message. */
   messageId: string;
 }
+
+/** Completed jobs are kept a week so a late re-add (the sweeper after a crash) is recognised by id. */
+const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 200_000 };
 
 export const routeReferral = {
   queue: 'referral.route',
@@ -19,22 +32,62 @@ export const routeReferral = {
   options: {
     attempts: 8,
     backoff: { type: 'exponential', delay: 5_000 },
-    // Completed jobs are kept a week so that a late re-add (the sweeper after a crash) is
-    // recognised by its job id and not processed twice.
-    removeOnComplete: { age: 7 * 24 * 3600, count: 200_000 },
+    removeOnComplete: KEEP_COMPLETED,
     removeOnFail: false,
   } satisfies JobsOptions,
   payload: (messageId: string): RouteReferralPayload => ({ messageId }),
+  spec: (messageId: string): JobSpec => ({ queueName: 'referral.route', jobName: 'referral.route', jobId: `route-${messageId}`, payload: { messageId } }),
+} as const;
+
+export interface DeliverReferralPayload {
+  deliveryId: string;
+}
+
+export type DeliveryPriority = 'urgent' | 'high' | 'routine';
+
+/** BullMQ priorities per urgency: urgent work never waits behind routine backlog. */
+export const DELIVERY_PRIORITY: Record<DeliveryPriority, number> = { urgent: 1, high: 2, routine: 5 };
+
+export const deliverReferral = {
+  queuePrefix: 'deliver.',
+  queue: (recipientPartnerId: string): string => `deliver.${recipientPartnerId}`,
+  name: 'deliver',
+  jobId: (deliveryId: string): string => `delivery-${deliveryId}`,
+  // Retries follow the hub's own schedule (the worker delays the job and counts attempts in
+  // PostgreSQL), so BullMQ itself makes one attempt per job.
+  options: {
+    attempts: 1,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: false,
+  } satisfies JobsOptions,
+  payload: (deliveryId: string): DeliverReferralPayload => ({ deliveryId }),
+  spec: (recipientPartnerId: string, deliveryId: string, priority: DeliveryPriority): JobSpec => ({
+    queueName: `deliver.${recipientPartnerId}`,
+    jobName: 'deliver',
+    jobId: `delivery-${deliveryId}`,
+    payload: { deliveryId },
+    priority: DELIVERY_PRIORITY[priority],
+  }),
 } as const;
 
 export const JOB_CATALOGUE = {
   [routeReferral.name]: routeReferral,
+  [deliverReferral.name]: deliverReferral,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOGUE;
 
+/** BullMQ options for a job of this name. */
+export function optionsFor(jobName: string): JobsOptions {
+  if (jobName === routeReferral.name) return routeReferral.options;
+  if (jobName === deliverReferral.name) return deliverReferral.options;
+  throw new Error(`Unknown job name ${jobName}: add it to the catalogue`);
+}
+
 /** Workers call this at start-up so that a job name nobody handles is a loud failure. */
-export function assertHandled(handled: readonly string[]): void {
-  const missing = Object.keys(JOB_CATALOGUE).filter((name) => !handled.includes(name));
-  if (missing.length > 0) throw new Error(`No handler for job names: ${missing.join(', ')}`);
+export function assertHandled(queueName: string, handled: readonly string[]): void {
+  const expected = queueName === routeReferral.queue ? [routeReferral.name] : queueName.startsWith(deliverReferral.queuePrefix) ? [deliverReferral.name] : [];
+  if (expected.length === 0) throw new Error(`Queue ${queueName} is not in the job catalogue`);
+  const missing = expected.filter((name) => !handled.includes(name));
+  if (missing.length > 0) throw new Error(`No handler for job names on ${queueName}: ${missing.join(', ')}`);
 }

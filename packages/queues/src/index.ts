@@ -1,6 +1,6 @@
-export { routeReferral, JOB_CATALOGUE, assertHandled } from './catalogue.ts';
-export type { RouteReferralPayload, JobName } from './catalogue.ts';
+export { routeReferral, deliverReferral, DELIVERY_PRIORITY, JOB_CATALOGUE, assertHandled, optionsFor } from './catalogue.ts';
+export type { JobSpec, RouteReferralPayload, DeliverReferralPayload, DeliveryPriority, JobName } from './catalogue.ts';
 export { createRedisConnection, redisAnswers } from './connection.ts';
 export type { ConnectionRole } from './connection.ts';
-export { RouteEnqueuer, startOutboxSweeper } from './route-enqueuer.ts';
-export type { OutboxRef, OutboxPort, OutboxSweeper } from './route-enqueuer.ts';
+export { OutboxEnqueuer, startOutboxSweeper, outboxJob } from './outbox-enqueuer.ts';
+export type { OutboxJob, OutboxRow, OutboxPort, OutboxSweeper } from './outbox-enqueuer.ts';

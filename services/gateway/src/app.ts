@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { HubConfig } from '@hub/config';
 import { problem, type HubErrorCode, type ProblemIssue } from '@hub/errors';
 import type { Logger } from '@hub/observability';
+import type { OutboxJob } from '@hub/queues';
 import type { Store } from '@hub/store';
 import type { MessageValidator } from '@hub/validation';
 import { receiveInbound, type IntakeOutcome } from './intake.ts';
@@ -13,7 +14,7 @@ export interface GatewayDeps {
   config: HubConfig;
   store: Pick<Store, 'acceptInbound' | 'findInbound' | 'ping'>;
   validator: MessageValidator;
-  enqueuer: { enqueue(ref: { messageId: string; outboxId: string }): void };
+  enqueuer: { enqueue(job: OutboxJob): void };
   logger: Logger;
   /** Reports whether Redis answers, for /readyz's information only (it never gates readiness). */
   redisStatus?: () => 'up' | 'down';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import sjson from 'secure-json-parse';
 import type { PartnerRegistry } from '@hub/config';
+import { routeReferral, type OutboxJob } from '@hub/queues';
 import type { Store } from '@hub/store';
 import { StoreUnavailableError } from '@hub/store';
 import type { MessageValidator, ValidationIssue } from '@hub/validation';
@@ -30,7 +31,7 @@ export interface IntakeDeps {
   rateLimiter: PartnerRateLimiter;
   validator: MessageValidator;
   store: Pick<Store, 'acceptInbound' | 'findInbound'>;
-  enqueuer: { enqueue(ref: { messageId: string; outboxId: string }): void };
+  enqueuer: { enqueue(job: OutboxJob): void };
   toleranceSeconds: number;
   now?: () => Date;
 }
@@ -95,7 +96,7 @@ export async function receiveInbound(deps: IntakeDeps, req: InboundRequest): Pro
     });
     switch (result.outcome) {
       case 'accepted':
-        deps.enqueuer.enqueue({ messageId: result.messageId, outboxId: result.outboxId });
+        deps.enqueuer.enqueue({ outboxId: result.outboxId, ...routeReferral.spec(result.messageId) });
         return { kind: 'accepted', messageId: result.messageId };
       case 'duplicate':
         return { kind: 'duplicate', messageId: result.messageId };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import type { Logger } from '@hub/observability';
-import { createRedisConnection, RouteEnqueuer, startOutboxSweeper, type OutboxSweeper } from '@hub/queues';
+import { createRedisConnection, OutboxEnqueuer, startOutboxSweeper, type OutboxSweeper } from '@hub/queues';
 import { createStore, type Store } from '@hub/store';
 import { createMessageValidator } from '@hub/validation';
 import { buildApp } from './app.ts';
@@ -9,7 +9,7 @@ import { buildApp } from './app.ts';
 export interface GatewayRuntime {
   app: FastifyInstance;
   store: Store;
-  enqueuer: RouteEnqueuer;
+  enqueuer: OutboxEnqueuer;
   sweeper: OutboxSweeper;
   /** Stops on purpose: HTTP first, then the pending queue adds, the sweeper, Redis, PostgreSQL. */
   close(): Promise<void>;
@@ -45,7 +45,7 @@ export async function startGatewayRuntime(config: HubConfig, logger: Logger, opt
     redisStatus = 'down';
   });
 
-  const enqueuer = new RouteEnqueuer({ connection, prefix: settings.queuePrefix, outbox: store, logger: logger.child({ component: 'enqueuer' }) });
+  const enqueuer = new OutboxEnqueuer({ connection, prefix: settings.queuePrefix, outbox: store, logger: logger.child({ component: 'enqueuer' }) });
   const sweeper = startOutboxSweeper({ outbox: store, enqueuer, intervalMs: settings.sweepIntervalMs, minAgeMs: settings.sweepMinAgeMs, logger: logger.child({ component: 'outbox-sweeper' }) });
   const validator = createMessageValidator({ allowTestNhsNumbers: settings.allowTestNhsNumbers });
   const app = buildApp({ config, store, validator, enqueuer, logger, redisStatus: () => redisStatus });
