@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureBody, fixtureTypes, scanRedisFor, signedRequest } from '@hub/testing';
 import { routeReferral } from '@hub/queues';
+import { routeMessage } from '@hub/routing';
 import { badInputCases, planted, prototypeKeyCases } from '../fixtures/bad-input-corpus.ts';
 import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
 
@@ -42,10 +43,34 @@ describe('gateway intake against real PostgreSQL and Redis', () => {
     expect(fixtureTypes()).toHaveLength(16);
   });
 
+  /** Routes a real referral so a recipient has a delivery to report on; returns that delivery. */
+  async function routedDelivery(): Promise<{ deliveryId: string; recipient: string }> {
+    const res = await post(h, signedRequest({ partnerId: 'gmp', secret: h.secretOf('gmp'), body: fixtureBody('police.domestic-abuse.notified') }));
+    expect(res.statusCode).toBe(202);
+    const outcome = await routeMessage({ store: h.runtime.store, partners: h.config.partners, sharing: h.config.sharing }, (res.json() as { id: string }).id);
+    if (outcome.kind !== 'routed') throw new Error(`expected the Encompass referral to be routed, got ${outcome.kind}`);
+    const deliveryId = outcome.jobs[0]?.payload.deliveryId as string;
+    const recipient = (await h.runtime.store.deliveryRecipient(deliveryId)) as string;
+    return { deliveryId, recipient };
+  }
+
+  /** Feedback fixtures name an example delivery; point them at a real one made to `recipient`. */
+  function feedbackBody(type: string, deliveryId: string): string {
+    const body = JSON.parse(fixtureBody(type)) as { data: { deliveryId: string } };
+    body.data.deliveryId = deliveryId;
+    return JSON.stringify(body);
+  }
+
   for (const type of fixtureTypes()) {
     it(`accepts ${type}, stores the exact bytes encrypted, and queues a route job with ids only`, async () => {
-      const body = fixtureBody(type);
-      const req = signedRequest({ partnerId: senderOf(h, type), secret: h.secretOf(senderOf(h, type)), body });
+      let body = fixtureBody(type);
+      let sender = senderOf(h, type);
+      if (type.startsWith('referral.')) {
+        const { deliveryId, recipient } = await routedDelivery();
+        body = feedbackBody(type, deliveryId);
+        sender = recipient;
+      }
+      const req = signedRequest({ partnerId: sender, secret: h.secretOf(sender), body });
       const res = await post(h, req);
       expect(res.statusCode, res.body).toBe(202);
       const answer = res.json() as { id: string; status: string };
@@ -91,6 +116,22 @@ describe('gateway intake against real PostgreSQL and Redis', () => {
     const broken = signedRequest({ partnerId: 'northside-community-trust', secret: h.secretOf('northside-community-trust'), body: '{"type":"vcs.referral.submitted","timestamp":"2026-01-01T00:00:00Z","data":{}}', webhookId: first.headers['webhook-id'] });
     const b = await post(h, broken);
     expect(b.statusCode).toBe(409);
+  });
+
+  it('takes feedback on a delivery only from its recipient (403 for anyone else, and for an unknown delivery)', async () => {
+    const { deliveryId, recipient } = await routedDelivery();
+    const other = h.config.partners.all().find((p) => p.id !== recipient && p.messageTypes.has('referral.accepted'));
+    expect(other).toBeDefined();
+    const before = await totals(h);
+    const wrong = await post(h, signedRequest({ partnerId: other!.id, secret: h.secretOf(other!.id), body: feedbackBody('referral.accepted', deliveryId) }));
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json().code).toBe('HUB_ERR_FEEDBACK_NOT_RECIPIENT');
+    const unknown = await post(h, signedRequest({ partnerId: recipient, secret: h.secretOf(recipient), body: feedbackBody('referral.accepted', '00000000-0000-4000-8000-000000000000') }));
+    expect(unknown.statusCode).toBe(403);
+    expect(unknown.json().code).toBe('HUB_ERR_FEEDBACK_NOT_RECIPIENT');
+    expect(await totals(h)).toEqual(before);
+    const right = await post(h, signedRequest({ partnerId: recipient, secret: h.secretOf(recipient), body: feedbackBody('referral.accepted', deliveryId) }));
+    expect(right.statusCode).toBe(202);
   });
 
   it('stores exactly one message and one job for 50 concurrent repeats', async () => {

@@ -1,26 +1,35 @@
 import { ConfigError } from './errors.ts';
 import { loadPartnerRegistry, type PartnerRegistry } from './partners.ts';
 import { loadSettings, type Settings } from './settings.ts';
+import { loadSharingConfig, type SharingConfig } from '@hub/sharing';
 
 export { ConfigError } from './errors.ts';
 export { loadSettings, parseKeyring, MAX_SIGNATURE_TOLERANCE_SECONDS } from './settings.ts';
 export type { Settings, Keyring, HubMode } from './settings.ts';
 export { loadPartnerRegistry } from './partners.ts';
 export type { Partner, PartnerRegistry, OrganisationType, MessageType } from './partners.ts';
+export { resolvePlaceholders, DEFAULT_DELIVERY_TIMEOUT_MS } from './delivery.ts';
+export type { DeliveryTarget } from './delivery.ts';
+export type { SharingConfig } from '@hub/sharing';
 
 export interface HubConfig {
   settings: Settings;
   partners: PartnerRegistry;
+  /** Sharing rules, data-sharing agreements and the school calendar (empty when the config dir has none). */
+  sharing: SharingConfig;
 }
 
 /**
- * Loads and validates every setting and the partner registry once, at start-up.
+ * Loads and validates every setting, the partner registry and the sharing config once, at start-up.
  * Throws a ConfigError listing every problem; the caller refuses to start.
  */
 export function loadConfig(env: Record<string, string | undefined>): HubConfig {
   const problems: string[] = [];
   const settings = loadSettings(env, problems);
+  const beforePartners = problems.length;
   const partners = loadPartnerRegistry(settings.configDir, settings.mode, env, problems);
+  // A registry that failed to load would make every rule's partner look unknown; skip those checks then.
+  const sharing = loadSharingConfig(settings.configDir, partners, problems, { checkPartners: problems.length === beforePartners });
   if (problems.length > 0) throw new ConfigError(problems);
-  return { settings, partners };
+  return { settings, partners, sharing };
 }

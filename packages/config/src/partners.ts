@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import type { HubMode } from './settings.ts';
 import type { PartnerRegistryFile, PartnerEntry } from './generated/partners.ts';
+import { resolveDelivery, type DeliveryTarget } from './delivery.ts';
 
 
 export type OrganisationType = PartnerEntry['organisationType'];
@@ -20,6 +21,10 @@ export interface Partner {
   secrets: readonly string[];
   messageTypes: ReadonlySet<string>;
   rateLimit: { requestsPerMinute: number; burst: number };
+  /** Postcode districts (e.g. M14) the partner serves; empty when it serves no particular area. */
+  areas: readonly string[];
+  /** How the hub delivers referrals to it; only recipients have one. Secrets resolved — never log. */
+  delivery?: DeliveryTarget;
 }
 
 export interface PartnerRegistry {
@@ -97,6 +102,7 @@ export function loadPartnerRegistry(configDir: string, mode: HubMode, env: Recor
       }
     });
     if (new Set(secrets).size !== secrets.length) problems.push(`${where}/secrets: the two secrets are the same`);
+    const delivery = entry.delivery ? resolveDelivery(entry.delivery, mode, env, `${where}/delivery`, problems) : undefined;
     partners.push({
       id: entry.id,
       organisationType: entry.organisationType,
@@ -108,6 +114,8 @@ export function loadPartnerRegistry(configDir: string, mode: HubMode, env: Recor
         requestsPerMinute: entry.rateLimit.requestsPerMinute,
         burst: entry.rateLimit.burst ?? Math.max(1, Math.ceil(entry.rateLimit.requestsPerMinute / 10)),
       },
+      areas: entry.areas ?? [],
+      ...(delivery ? { delivery } : {}),
     });
   });
   return registryOf(partners);

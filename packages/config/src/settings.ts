@@ -29,12 +29,25 @@ export interface Settings {
   logLevel: string;
   sweepIntervalMs: number;
   sweepMinAgeMs: number;
+  /** Port of the console (the operators' admin API for now). */
+  consolePort: number;
+  /** Delivery retry delays in ms (first = the first try); undefined = DESIGN §4's schedule. */
+  retryScheduleMs: number[] | undefined;
+  /** How long a partner's circuit breaker stays open before a trial send. */
+  breakerResetMs: number;
+  /** Operator id → bearer token for the admin API (HUB_ADMIN_TOKENS="alice:token,bob:token"). */
+  adminTokens: ReadonlyMap<string, string>;
+  /** Whether `start` runs the local partner simulators (demo mode only). */
+  startSimulators: boolean;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Published on purpose: only for demo mode, so a fresh clone starts with no setup. */
 const DEMO_MASTER_KEYS = 'demo-2026:nBjdh/zMiVy2FsCUi54+j6Hp0cy/2hdZ4svY3ctT3K0=';
+
+/** Published on purpose: only for demo mode, so the admin API works from a fresh clone. */
+const DEMO_ADMIN_TOKENS = 'demo-operator:demo-operator-token';
 
 /** The Standard Webhooks library fixes its own window at 300 s; ours may only be narrower. */
 export const MAX_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -125,6 +138,25 @@ export function loadSettings(env: Env, problems: string[]): Settings {
   const queuePrefix = env.HUB_QUEUE_PREFIX ?? 'hub';
   if (!/^[A-Za-z0-9_{}-]{1,64}$/.test(queuePrefix)) problems.push('HUB_QUEUE_PREFIX may hold letters, digits, _ - { } only');
 
+  if (mode === 'production' && boolSetting(env, 'HUB_START_SIMULATORS', false, [])) problems.push('HUB_START_SIMULATORS is for demo mode only');
+  let retryScheduleMs: number[] | undefined;
+  if (env.HUB_RETRY_SCHEDULE_MS) {
+    const parts = env.HUB_RETRY_SCHEDULE_MS.split(',').map((p) => p.trim());
+    if (parts.length === 0 || parts.length > 50 || parts.some((p) => !/^[0-9]{1,10}$/.test(p))) problems.push('HUB_RETRY_SCHEDULE_MS must be comma-separated whole milliseconds, e.g. 0,5000,300000');
+    else retryScheduleMs = parts.map(Number);
+  }
+
+  const adminTokens = new Map<string, string>();
+  const adminRaw = env.HUB_ADMIN_TOKENS ?? (mode === 'demo' ? DEMO_ADMIN_TOKENS : '');
+  for (const [index, entry] of adminRaw.split(',').map((e) => e.trim()).filter((e) => e !== '').entries()) {
+    const colon = entry.indexOf(':');
+    const operatorId = entry.slice(0, colon);
+    const token = entry.slice(colon + 1);
+    if (colon <= 0 || !/^[a-z0-9][a-z0-9._-]{1,63}$/.test(operatorId)) problems.push(`HUB_ADMIN_TOKENS entry ${index + 1} must look like <operator-id>:<token>`);
+    else if (token.length < (mode === 'production' ? 32 : 8)) problems.push(`HUB_ADMIN_TOKENS token for "${operatorId}" is too short (${mode === 'production' ? 32 : 8} characters at least)`);
+    else adminTokens.set(operatorId, token);
+  }
+
   return {
     mode,
     configDir,
@@ -143,5 +175,10 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     logLevel,
     sweepIntervalMs: intSetting(env, 'HUB_SWEEP_INTERVAL_MS', 5000, 50, 3_600_000, problems),
     sweepMinAgeMs: intSetting(env, 'HUB_SWEEP_MIN_AGE_MS', 10_000, 0, 3_600_000, problems),
+    consolePort: intSetting(env, 'CONSOLE_PORT', 8090, 0, 65535, problems),
+    retryScheduleMs,
+    breakerResetMs: intSetting(env, 'HUB_BREAKER_RESET_MS', 30_000, 50, 3_600_000, problems),
+    adminTokens,
+    startSimulators: boolSetting(env, 'HUB_START_SIMULATORS', mode === 'demo', problems),
   };
 }

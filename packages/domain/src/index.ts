@@ -89,3 +89,27 @@ export {
 export type { CalendarDate } from './dates.ts';
 
 export type * from './generated/inbound-messages.ts';
+
+export {
+  normaliseReferral,
+  isFeedbackType,
+  isReferralSourceType,
+  FEEDBACK_TYPES,
+  REFERRAL_SOURCE_TYPES,
+  ReferralNormaliseError,
+} from './canonical/normalise-referral.ts';
+export type { NormaliseReferralInput, FeedbackType, ReferralSourceType } from './canonical/normalise-referral.ts';
+export { CANONICAL_SCHEMA_ID, SPECIAL_CATEGORY_PATHS, OFFENCE_DATA_PATHS } from './canonical/sensitive-paths.ts';
+export type {
+  CanonicalReferral,
+  CanonicalPerson,
+  CanonicalAddress,
+  CanonicalContact,
+  CanonicalStaffContact,
+  CodedValue,
+  // Aliased: the generated inbound types (exported above) already use the names Need, Urgency
+  // ('routine' | 'urgent' only) and PersonRole.
+  Need as CanonicalNeed,
+  Urgency as CanonicalUrgency,
+  PersonRole as CanonicalPersonRole,
+} from './canonical/referral.ts';

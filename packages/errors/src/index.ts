@@ -12,6 +12,7 @@ export const HUB_ERRORS = {
   HUB_ERR_UNAUTHENTICATED: { status: 401, retryable: false, title: 'The request could not be authenticated.' },
   HUB_ERR_TIMESTAMP_OUT_OF_TOLERANCE: { status: 401, retryable: false, title: 'The webhook-timestamp is too far from the current time.' },
   HUB_ERR_MESSAGE_TYPE_NOT_ALLOWED: { status: 403, retryable: false, title: 'This partner is not allowed to send this message type.' },
+  HUB_ERR_FEEDBACK_NOT_RECIPIENT: { status: 403, retryable: false, title: 'Only the recipient of a delivery may send feedback on it.' },
   HUB_ERR_NOT_FOUND: { status: 404, retryable: false, title: 'No such resource.' },
   HUB_ERR_IDEMPOTENCY_CONFLICT: { status: 409, retryable: false, title: 'This webhook-id was already used for a different body.' },
   HUB_ERR_BODY_TOO_LARGE: { status: 413, retryable: false, title: 'The body is larger than the limit.' },

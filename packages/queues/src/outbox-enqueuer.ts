@@ -61,16 +61,29 @@ export class OutboxEnqueuer {
     for (const job of jobs) byQueue.set(job.queueName, [...(byQueue.get(job.queueName) ?? []), job]);
     await Promise.all(
       [...byQueue].map(([queueName, list]) =>
-        this.queue(queueName).addBulk(
+        this.addToQueue(queueName, list),
+      ),
+    );
+    await this.opts.outbox.markQueued(jobs.map((j) => j.outboxId));
+  }
+
+  private async addToQueue(queueName: string, list: OutboxJob[]): Promise<void> {
+    const queue = this.queue(queueName);
+    try {
+      await queue.addBulk(
           list.map((job) => ({
             name: job.jobName,
             data: job.payload,
             opts: { ...optionsFor(job.jobName), jobId: job.jobId, ...(job.priority ? { priority: job.priority } : {}) },
           })),
-        ),
-      ),
-    );
-    await this.opts.outbox.markQueued(jobs.map((j) => j.outboxId));
+      );
+    } catch (err) {
+      // A Queue created while Redis was away can stay broken after it returns: drop it, so the
+      // next attempt (the sweeper's) builds a fresh one.
+      this.queues.delete(queueName);
+      void queue.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Fire and forget: never throws; failures are left to the outbox sweeper. */

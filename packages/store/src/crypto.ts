@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { DecryptionError, KeyringError } from './errors.ts';
 
@@ -145,4 +145,85 @@ export function openEnvelope(masterKeys: MasterKeys, context: string, envelope: 
   } finally {
     dataKey.fill(0);
   }
+}
+
+/** A data key wrapped by a master key (the first half of an Envelope). */
+export interface WrappedDataKey {
+  keyId: string;
+  wrappedKey: Buffer;
+  wrapIv: Buffer;
+  wrapTag: Buffer;
+}
+
+/** A value encrypted under an already unwrapped data key (the second half of an Envelope). */
+export interface SealedValue {
+  iv: Buffer;
+  tag: Buffer;
+  ciphertext: Buffer;
+}
+
+/**
+ * A fresh data key and its wrap under the active master key, bound to `keyContext`. For records
+ * that encrypt several values under one key (a referral's canonical form and every payload built
+ * from it), so that destroying the one wrapped key erases them all. Zero `dataKey` after use.
+ */
+export function createDataKey(masterKeys: MasterKeys, keyContext: string): { dataKey: Buffer; wrapped: WrappedDataKey } {
+  const keyId = masterKeys.activeKeyId;
+  const masterKey = masterKeys.get(keyId) as KeyObject;
+  const dataKey = randomBytes(KEY_BYTES);
+  const wrapIv = randomBytes(IV_BYTES);
+  const wrapped = gcmEncrypt(masterKey, wrapIv, wrapAad(keyContext, keyId), dataKey);
+  return { dataKey, wrapped: { keyId, wrappedKey: wrapped.ciphertext, wrapIv, wrapTag: wrapped.tag } };
+}
+
+/** Unwraps a data key made by createDataKey for the same context; throws DecryptionError on any mismatch. */
+export function unwrapDataKey(masterKeys: MasterKeys, keyContext: string, wrapped: WrappedDataKey): Buffer {
+  const masterKey = masterKeys.get(wrapped.keyId);
+  if (!masterKey) throw new DecryptionError(`master key "${wrapped.keyId}" is not in the keyring`);
+  const dataKey = gcmDecrypt(masterKey, wrapped.wrapIv, wrapAad(keyContext, wrapped.keyId), wrapped.wrappedKey, wrapped.wrapTag);
+  if (dataKey.length !== KEY_BYTES) throw new DecryptionError('envelope is malformed');
+  return dataKey;
+}
+
+/** Encrypts one value under a data key; `context` (e.g. the row it belongs to) is authenticated. */
+export function sealWithDataKey(dataKey: Buffer, context: string, plaintext: Buffer): SealedValue {
+  if (dataKey.length !== KEY_BYTES) throw new TypeError('data key must be 32 bytes');
+  const iv = randomBytes(IV_BYTES);
+  const { ciphertext, tag } = gcmEncrypt(dataKey, iv, dataAad(context), plaintext);
+  return { iv, tag, ciphertext };
+}
+
+export function openWithDataKey(dataKey: Buffer, context: string, sealed: SealedValue): Buffer {
+  return gcmDecrypt(dataKey, sealed.iv, dataAad(context), sealed.ciphertext, sealed.tag);
+}
+
+/**
+ * Keys for HMAC-SHA256 of identifiers (NHS numbers), one per master key, derived with HKDF-SHA256
+ * under a fixed label so the master key itself is never used for two purposes. Lookups try every
+ * key in the ring, so people stay linked across a master-key rotation.
+ */
+export interface IdentifierHmac {
+  readonly activeKeyId: string;
+  /** HMAC of `value` under the key derived from master key `keyId` (the active one by default). */
+  digest(value: string, keyId?: string): Buffer;
+  /** Every key id in the ring, active first. */
+  keyIds(): string[];
+}
+
+export function deriveIdentifierHmac(keyring: Keyring, label: string): IdentifierHmac {
+  const derived = new Map<string, KeyObject>();
+  for (const [keyId, key] of Object.entries(keyring.keys)) {
+    derived.set(keyId, createSecretKey(Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), Buffer.from(label, 'utf8'), KEY_BYTES))));
+  }
+  if (!derived.has(keyring.activeKeyId)) throw new KeyringError('keyring: activeKeyId does not name a key in the ring');
+  const ids = [keyring.activeKeyId, ...[...derived.keys()].filter((id) => id !== keyring.activeKeyId)];
+  return {
+    activeKeyId: keyring.activeKeyId,
+    digest(value, keyId = keyring.activeKeyId) {
+      const key = derived.get(keyId);
+      if (!key) throw new KeyringError(`keyring: no key "${keyId}"`);
+      return createHmac('sha256', key).update(value, 'utf8').digest();
+    },
+    keyIds: () => [...ids],
+  };
 }

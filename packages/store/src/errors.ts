@@ -83,3 +83,8 @@ export function describeError(err: unknown): { name?: string; code?: string; mes
     ...(typeof message === 'string' && !isServerError ? { message } : {}),
   };
 }
+
+/** The call names a referral or delivery that does not exist. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}

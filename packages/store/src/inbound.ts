@@ -79,8 +79,10 @@ function insertBatchSql(rowCount: number): string {
   ON CONFLICT (partner_id, webhook_id) DO NOTHING
   RETURNING message_id
 ), queued AS (
-  INSERT INTO outbox (message_id, job_name)
-  SELECT message_id, '${ROUTE_JOB_NAME}' FROM inserted ORDER BY message_id
+  INSERT INTO outbox (message_id, job_name, queue_name, job_id, payload)
+  SELECT message_id, '${ROUTE_JOB_NAME}', '${ROUTE_JOB_NAME}', 'route-' || message_id::text,
+         jsonb_build_object('messageId', message_id::text)
+    FROM inserted ORDER BY message_id
   RETURNING outbox_id, message_id
 )
 SELECT message_id::text AS message_id, outbox_id::text AS outbox_id FROM queued`;

@@ -356,7 +356,21 @@ describe.each(backendNames)('store on %s', (backendName) => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [backend.schema],
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['inbound_messages', 'outbox', 'schema_migrations']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'deliveries',
+        'delivery_actions',
+        'delivery_attempts',
+        'inbound_messages',
+        'ledger',
+        'outbox',
+        'partner_endpoints',
+        'people',
+        'referral_people',
+        'referrals',
+        'review_holds',
+        'schema_migrations',
+        'sharing_decisions',
+      ]);
     });
 
     it('refuse to run when an applied migration file was edited', async () => {

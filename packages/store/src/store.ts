@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MasterKeys } from './crypto.ts';
-import { loadMasterKeys, openEnvelope, sealEnvelope } from './crypto.ts';
+import { deriveIdentifierHmac, loadMasterKeys, openEnvelope, sealEnvelope } from './crypto.ts';
 import type { Db, StoreLogger } from './db.ts';
 import { assertSchemaName } from './db.ts';
 import { StoreUnavailableError } from './errors.ts';
@@ -10,8 +10,10 @@ import type { InboundRow } from './inbound.ts';
 import { countInbound, findExistingInbound, insertInboundBatch, selectInbound } from './inbound.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
 import { claimOutboxRows, countPendingOutbox, markOutboxQueued } from './outbox.ts';
+import { NHS_NUMBER_HMAC_LABEL } from './people.ts';
 import { createPgliteDb } from './pglite-db.ts';
 import { createPostgresDb } from './postgres-db.ts';
+import { createRoutingStore } from './routing-store.ts';
 import type { AcceptResult, InboundInput, Store, StoreOptions, StoredInbound } from './types.ts';
 import { UUID, uuidv7 } from './uuid.ts';
 
@@ -117,6 +119,7 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
   const schema = options.schema ?? 'public';
   assertSchemaName(schema);
   const masterKeys: MasterKeys = loadMasterKeys(options.keyring);
+  const nhsHmac = deriveIdentifierHmac(options.keyring, NHS_NUMBER_HMAC_LABEL);
   const logger = options.logger ?? stderrLogger;
   const poolSize = options.poolSize ?? 10;
   const pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
@@ -163,6 +166,8 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
 
   const store: Store = {
     backend: db.kind,
+
+    ...createRoutingStore({ db, masterKeys, nhsHmac, assertOpen }),
 
     async migrate() {
       assertOpen();
@@ -234,11 +239,15 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
       };
     },
 
-    async claimOutbox(limit, minAgeMs) {
+    async claimOutbox(limit, minAgeMs, claimOptions = {}) {
       assertOpen();
       if (!Number.isInteger(limit) || limit < 1) throw new TypeError('limit must be a positive integer');
       if (!Number.isFinite(minAgeMs) || minAgeMs < 0) throw new TypeError('minAgeMs must be a non-negative number');
-      return claimOutboxRows(db, limit, minAgeMs, outboxLeaseMs);
+      const { jobNames } = claimOptions;
+      if (jobNames !== undefined && (!Array.isArray(jobNames) || !jobNames.every((name) => typeof name === 'string'))) {
+        throw new TypeError('jobNames must be an array of strings');
+      }
+      return claimOutboxRows(db, limit, minAgeMs, outboxLeaseMs, jobNames);
     },
 
     async markQueued(outboxIds) {

@@ -115,6 +115,7 @@ export async function columnsContaining(db: Db, schema: string, needle: string):
   return hits;
 }
 
+/** Empties intake and everything routed from it. The ledger is append-only and is not touched. */
 export async function resetTables(db: Db): Promise<void> {
-  await db.exec('TRUNCATE inbound_messages, outbox RESTART IDENTITY');
+  await db.exec('TRUNCATE inbound_messages, outbox, people, partner_endpoints RESTART IDENTITY CASCADE');
 }

@@ -1,5 +1,6 @@
 import type { StoreLogger } from './db.ts';
 import type { Keyring } from './crypto.ts';
+import type { RoutingStore } from './routing-types.ts';
 
 export interface InboundInput {
   partnerId: string;
@@ -20,11 +21,31 @@ export type AcceptResult =
   /** Same (partner, webhookId), different body. */
   | { outcome: 'conflict'; messageId: string };
 
+/**
+ * A claimed outbox row: everything needed to add its job to BullMQ, ids only.
+ * `referral.route` rows: queue `referral.route`, job id `route-<messageId>`, payload `{ messageId }`.
+ * `deliver` rows: queue `deliver.<partnerId>`, job id `delivery-<deliveryId>` (replays
+ * `delivery-<deliveryId>-replay-<n>`), payload `{ deliveryId }`, priority urgent 1 / high 2 / routine 5.
+ */
 export interface OutboxEntry {
   outboxId: string;
-  messageId: string;
+  /**
+   * Set on `referral.route` rows only (the same value as `payload.messageId`), so callers written
+   * when the outbox held nothing else keep working. Dispatch on `queueName`/`jobName`, not on this.
+   */
+  messageId?: string;
   jobName: string;
+  queueName: string;
+  jobId: string;
+  payload: Record<string, string>;
+  /** BullMQ priority (1 is served first); absent for no priority. */
+  priority?: number;
   createdAt: Date;
+}
+
+export interface ClaimOutboxOptions {
+  /** Only rows of these job names (e.g. `['deliver']`); default every row. */
+  jobNames?: readonly string[];
 }
 
 export interface StoredInbound {
@@ -43,7 +64,7 @@ export interface StoreCounts {
   outboxPending: number;
 }
 
-export interface Store {
+export interface Store extends RoutingStore {
   readonly backend: 'postgres' | 'pglite';
   /** Applies pending SQL migrations; safe to call concurrently from several processes. */
   migrate(): Promise<void>;
@@ -57,8 +78,10 @@ export interface Store {
   /**
    * Leases up to `limit` outbox rows that are not queued, at least `minAgeMs` old and not leased by
    * another claimer. A lease lasts `outboxLeaseMs`; rows not marked queued by then can be claimed again.
+   * Rows of every job name unless `options.jobNames` says otherwise: the caller must dispatch on
+   * `queueName`/`jobName`. Higher-priority rows are claimed first; the result is in outbox order.
    */
-  claimOutbox(limit: number, minAgeMs: number): Promise<OutboxEntry[]>;
+  claimOutbox(limit: number, minAgeMs: number, options?: ClaimOutboxOptions): Promise<OutboxEntry[]>;
   /** Records that these outbox rows are in the queue. Concurrent calls share one UPDATE. */
   markQueued(outboxIds: string[]): Promise<void>;
   counts(): Promise<StoreCounts>;

@@ -7,3 +7,11 @@ export { createTestDatabase, randomSchemaName, testDatabaseUrl, DEFAULT_DATABASE
 export { fixtureBody, fixtureTypes, FIXTURE_DIR } from './fixtures.ts';
 export { startTcpProxy } from './tcp-proxy.ts';
 export type { TcpProxy } from './tcp-proxy.ts';
+export { startWebhookSink } from './simulators/webhook-sink.ts';
+export type { WebhookSink, WebhookSinkOptions, WebhookDelivery, WebhookRejection } from './simulators/webhook-sink.ts';
+export { startFhirServer } from './simulators/fhir-server.ts';
+export type { FhirServer, FhirSubmission } from './simulators/fhir-server.ts';
+export { startSmtpSink } from './simulators/smtp-sink.ts';
+export type { SmtpSink, ReceivedMail } from './simulators/smtp-sink.ts';
+export type { ScriptStep } from './simulators/script.ts';
+export { sampleMinimisedPayload, payloadBytes } from './simulators/sample-payload.ts';

@@ -12,7 +12,7 @@ import { SignatureVerifier } from './signature.ts';
 
 export interface GatewayDeps {
   config: HubConfig;
-  store: Pick<Store, 'acceptInbound' | 'findInbound' | 'ping'>;
+  store: Pick<Store, 'acceptInbound' | 'findInbound' | 'ping' | 'deliveryRecipient'>;
   validator: MessageValidator;
   enqueuer: { enqueue(job: OutboxJob): void };
   logger: Logger;
@@ -143,6 +143,8 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
         return sendProblem(reply, 'HUB_ERR_BAD_ENVELOPE', reqId, outcome.issues);
       case 'type-not-allowed':
         return sendProblem(reply, 'HUB_ERR_MESSAGE_TYPE_NOT_ALLOWED', reqId);
+      case 'feedback-not-recipient':
+        return sendProblem(reply, 'HUB_ERR_FEEDBACK_NOT_RECIPIENT', reqId);
       case 'invalid':
         return sendProblem(reply, 'HUB_ERR_VALIDATION', reqId, outcome.issues);
       case 'storage-unavailable':

@@ -22,6 +22,7 @@ export type IntakeOutcome =
   | { kind: 'forbidden-key' }
   | { kind: 'bad-envelope'; issues: ValidationIssue[] }
   | { kind: 'type-not-allowed' }
+  | { kind: 'feedback-not-recipient' }
   | { kind: 'invalid'; issues: ValidationIssue[] }
   | { kind: 'storage-unavailable' };
 
@@ -30,7 +31,7 @@ export interface IntakeDeps {
   verifier: SignatureVerifier;
   rateLimiter: PartnerRateLimiter;
   validator: MessageValidator;
-  store: Pick<Store, 'acceptInbound' | 'findInbound'>;
+  store: Pick<Store, 'acceptInbound' | 'findInbound' | 'deliveryRecipient'>;
   enqueuer: { enqueue(job: OutboxJob): void };
   toleranceSeconds: number;
   now?: () => Date;
@@ -42,6 +43,7 @@ export interface InboundRequest {
   body: Buffer;
 }
 
+const FEEDBACK_TYPES = new Set(['referral.acknowledged', 'referral.accepted', 'referral.declined', 'referral.closed']);
 const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
 /** secure-json-parse's message when it meets __proto__ or constructor.prototype. */
 const FORBIDDEN_KEY_MESSAGE = 'Object contains forbidden prototype property';
@@ -83,6 +85,17 @@ export async function receiveInbound(deps: IntakeDeps, req: InboundRequest): Pro
   const bodySha256 = createHash('sha256').update(req.body).digest('hex');
   const checked = checkBody(deps, partner.messageTypes, req.body);
   if ('rejection' in checked) return answerRejection(deps, partner.id, webhookId, bodySha256, checked.rejection);
+  if (FEEDBACK_TYPES.has(checked.type)) {
+    // Only the recipient of a delivery may report on it; an unknown delivery gets the same answer.
+    let recipient: string | null;
+    try {
+      recipient = await deps.store.deliveryRecipient(String((checked.data as { deliveryId?: unknown }).deliveryId));
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) return { kind: 'storage-unavailable' };
+      throw err;
+    }
+    if (recipient !== partner.id) return answerRejection(deps, partner.id, webhookId, bodySha256, { kind: 'feedback-not-recipient' });
+  }
 
   try {
     const result = await deps.store.acceptInbound({
@@ -113,7 +126,7 @@ export async function receiveInbound(deps: IntakeDeps, req: InboundRequest): Pro
   }
 }
 
-function checkBody(deps: IntakeDeps, allowedTypes: ReadonlySet<string>, body: Buffer): { type: string } | { rejection: Rejection } {
+function checkBody(deps: IntakeDeps, allowedTypes: ReadonlySet<string>, body: Buffer): { type: string; data: unknown } | { rejection: Rejection } {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -133,7 +146,7 @@ function checkBody(deps: IntakeDeps, allowedTypes: ReadonlySet<string>, body: Bu
   if (!allowedTypes.has(type)) return { rejection: { kind: 'type-not-allowed' } };
   const issues = deps.validator.validateMessage(type, data);
   if (issues.length > 0) return { rejection: { kind: 'invalid', issues } };
-  return { type };
+  return { type, data };
 }
 
 async function answerRejection(deps: IntakeDeps, partnerId: string, webhookId: string, bodySha256: string, rejection: Rejection): Promise<IntakeOutcome> {

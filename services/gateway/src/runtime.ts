@@ -20,9 +20,10 @@ export interface GatewayRuntime {
  * queue producer, outbox sweeper and the Fastify app. Fails loudly when PostgreSQL cannot be
  * migrated; starts without Redis (the outbox holds accepted messages until it is back).
  */
-export async function startGatewayRuntime(config: HubConfig, logger: Logger, opts: { schema?: string } = {}): Promise<GatewayRuntime> {
+export async function startGatewayRuntime(config: HubConfig, logger: Logger, opts: { schema?: string; store?: Store } = {}): Promise<GatewayRuntime> {
   const { settings } = config;
-  const store = await createStore({
+  const ownsStore = !opts.store;
+  const store = opts.store ?? await createStore({
     ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
     dataDir: settings.dataDir,
     keyring: settings.keyring,
@@ -60,7 +61,7 @@ export async function startGatewayRuntime(config: HubConfig, logger: Logger, opt
       await sweeper.stop();
       await enqueuer.close().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'queue close failed'));
       connection.disconnect();
-      await store.close();
+      if (ownsStore) await store.close();
     },
   };
 }

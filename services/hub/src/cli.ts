@@ -4,13 +4,18 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { ConfigError, loadConfig } from '@hub/config';
+import { ledgerCommand } from './ledger-cli.ts';
 
 const USAGE = `Usage:
   pnpm hub send <file.json> --as <partnerId> [--url http://127.0.0.1:8080] [--id <webhook-id>]
+  pnpm hub ledger verify [--page-size N]
 
 Signs the file's bytes with the partner's first secret from the partner registry
 (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) and POSTs them to
-<url>/v1/inbound/<partnerId>. Prints the status and the hub's answer.`;
+<url>/v1/inbound/<partnerId>. Prints the status and the hub's answer.
+
+ledger verify walks the disclosure ledger's hash chain (DATABASE_URL, or the embedded
+database under HUB_DATA_DIR) and reports the first broken link; exit 1 if there is one.`;
 
 async function send(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -61,6 +66,9 @@ async function main(): Promise<void> {
     switch (command) {
       case 'send':
         process.exitCode = await send(rest);
+        return;
+      case 'ledger':
+        process.exitCode = await ledgerCommand(rest);
         return;
       default:
         console.error(USAGE);

@@ -83,4 +83,46 @@ export interface PartnerEntry {
     requestsPerMinute: number;
     burst?: number;
   };
+  /**
+   * Postcode districts (outward codes, e.g. M14) the partner serves; rules can find a recipient by the family's area.
+   *
+   * @maxItems 500
+   */
+  areas?: string[];
+  delivery?: PartnerDelivery;
+}
+/**
+ * How the hub delivers referrals to this partner (recipients only). secret is the hub's outbound Standard Webhooks signing secret for this partner (required for webhook; not one of its inbound secrets). url and email.smtpUrl may hold ${NAME} or ${NAME:-default} placeholders, replaced from the environment when the config loads (e.g. ${SIMULATOR_WEBHOOK_BASE_URL:-http://127.0.0.1:4010}); an unset variable with no default is a configuration problem. https (or smtps / STARTTLS) is required unless localTestEndpoint / localTestServer is true, which production mode refuses.
+ */
+export interface PartnerDelivery {
+  channel: "webhook" | "fhir" | "email";
+  /**
+   * Endpoint for webhook and fhir (the FHIR base URL; the transaction Bundle is POSTed to it).
+   */
+  url?: string;
+  /**
+   * Permits an http:// url (local simulators in demo and tests only).
+   */
+  localTestEndpoint?: boolean;
+  secret?: PartnerSecret;
+  email?: PartnerEmailDelivery;
+  /**
+   * Per-attempt timeout; default 10000.
+   */
+  timeoutMs?: number;
+}
+export interface PartnerEmailDelivery {
+  /**
+   * The partner's secure mailbox.
+   */
+  to: string;
+  from?: string;
+  /**
+   * smtp:// (STARTTLS required unless localTestServer) or smtps:// (implicit TLS).
+   */
+  smtpUrl: string;
+  /**
+   * Permits SMTP without TLS (local simulator in demo and tests only).
+   */
+  localTestServer?: boolean;
 }

@@ -1,0 +1,3 @@
+export { routeMessage, draftDelivery, resolveHeldReferral } from './routing.ts';
+export type { RoutingDeps, RouteOutcome, HoldResolution } from './routing.ts';
+export { nameBasedUuid, referralIdFor, deliveryIdFor, decisionIdFor } from './ids.ts';

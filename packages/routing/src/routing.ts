@@ -1,0 +1,207 @@
+import type { PartnerRegistry } from '@hub/config';
+import { isFeedbackType, normaliseReferral, type CanonicalReferral } from '@hub/domain';
+import { outboxJob, type OutboxJob } from '@hub/queues';
+import { minimise, planSharing, type SharingConfig, type SharingDecision } from '@hub/sharing';
+import type { Store } from '@hub/store';
+import { decisionIdFor, deliveryIdFor, referralIdFor } from './ids.ts';
+
+export interface RoutingDeps {
+  store: Store;
+  partners: PartnerRegistry;
+  sharing: SharingConfig;
+  now?: () => Date;
+}
+
+export type RouteOutcome =
+  | { kind: 'routed'; referralId: string; deliveries: number; jobs: OutboxJob[] }
+  | { kind: 'held'; referralId: string; reasons: string[]; jobs: OutboxJob[] }
+  | { kind: 'already-routed'; referralId: string }
+  | { kind: 'feedback-recorded'; deliveryId: string }
+  | { kind: 'message-missing' };
+
+type FeedbackKind = 'acknowledged' | 'accepted' | 'declined' | 'closed';
+
+const FEEDBACK_KIND: Record<string, FeedbackKind> = {
+  'referral.acknowledged': 'acknowledged',
+  'referral.accepted': 'accepted',
+  'referral.declined': 'declined',
+  'referral.closed': 'closed',
+};
+
+interface DeliveryDraft {
+  deliveryId: string;
+  recipientPartnerId: string;
+  decisionId: string;
+  ruleId?: string;
+  operatorId?: string;
+  channel: string;
+  priority: 'urgent' | 'high' | 'routine';
+  deadlineAt?: Date;
+  purpose: string;
+  lawfulBasis: { art6: string; art9?: string; sch1Paragraph?: string; art10?: string };
+  fields: string[];
+  subjects: string[];
+  payload: Buffer;
+}
+
+/** What a share needs to become a delivery. */
+export interface ShareSpec {
+  recipientPartnerId: string;
+  decisionId: string;
+  agreementId: string;
+  ruleId?: string;
+  operatorId?: string;
+  purpose: string;
+  priority: 'urgent' | 'high' | 'routine';
+  deadlineAt?: Date;
+  /** personRefs the delivery is about; undefined = the whole referral as far as the agreement allows. */
+  subjects?: readonly string[];
+}
+
+/**
+ * Builds the minimised payload for one recipient. Fails loudly (throws) if the agreement is
+ * missing or the payload would carry a field outside it: that is a bug, never a silent send.
+ */
+export function draftDelivery(deps: Pick<RoutingDeps, 'partners' | 'sharing'>, referral: CanonicalReferral, share: ShareSpec): DeliveryDraft {
+  const partner = deps.partners.get(share.recipientPartnerId);
+  const agreement = deps.sharing.agreements.byId(share.agreementId);
+  if (!partner?.delivery || !agreement || agreement.recipient !== share.recipientPartnerId) throw new Error(`recipient ${share.recipientPartnerId} has no delivery channel or no agreement ${share.agreementId}`);
+  const deliveryId = deliveryIdFor(referral.referralId, share.recipientPartnerId);
+  const built = minimise(referral, agreement, { deliveryId, referralId: referral.referralId, purpose: share.purpose, recipientPartnerId: share.recipientPartnerId, ...(share.subjects ? { subjects: share.subjects } : {}) });
+  const includedRefs = new Set((built.payload.people ?? []).map((p) => p.personRef));
+  const subjects = referral.people.filter((p) => includedRefs.has(p.personRef) && p.hubPersonId).map((p) => p.hubPersonId as string);
+  return {
+    deliveryId,
+    recipientPartnerId: share.recipientPartnerId,
+    decisionId: share.decisionId,
+    ...(share.ruleId ? { ruleId: share.ruleId } : {}),
+    ...(share.operatorId ? { operatorId: share.operatorId } : {}),
+    channel: partner.delivery.channel,
+    priority: share.priority,
+    ...(share.deadlineAt ? { deadlineAt: share.deadlineAt } : {}),
+    purpose: share.purpose,
+    lawfulBasis: built.payload.lawfulBasis,
+    fields: built.fields,
+    subjects,
+    payload: Buffer.from(JSON.stringify(built.payload), 'utf8'),
+  };
+}
+
+/**
+ * Routes one stored inbound message: normalises it, links people by exact NHS number, applies
+ * the written sharing rules, and records every decision, the hold (if any) and one delivery per
+ * recipient in one transaction. Idempotent: a message already routed is left as it is.
+ */
+export async function routeMessage(deps: RoutingDeps, messageId: string): Promise<RouteOutcome> {
+  const existing = await deps.store.findReferralByMessage(messageId);
+  if (existing) return { kind: 'already-routed', referralId: existing.referralId };
+  const inbound = await deps.store.readInbound(messageId);
+  if (!inbound) return { kind: 'message-missing' };
+  const envelope = JSON.parse(inbound.body.toString('utf8')) as { type: string; data: Record<string, unknown> };
+
+  if (isFeedbackType(envelope.type)) {
+    const deliveryId = String(envelope.data.deliveryId);
+    await deps.store.recordFeedback(deliveryId, { kind: FEEDBACK_KIND[envelope.type] as FeedbackKind, at: inbound.receivedAt });
+    return { kind: 'feedback-recorded', deliveryId };
+  }
+
+  const referralId = referralIdFor(messageId);
+  const referral = normaliseReferral({ type: envelope.type, data: envelope.data, messageId, referralId, sourcePartnerId: inbound.partnerId, receivedAt: inbound.receivedAt.toISOString() });
+  const hubIds = await deps.store.linkPeople(referral.people.map((p) => ({ personRef: p.personRef, ...(p.nhsNumber ? { nhsNumber: p.nhsNumber } : {}) })));
+  for (const person of referral.people) {
+    const id = hubIds.get(person.personRef);
+    if (id) person.hubPersonId = id;
+  }
+
+  const plan = planSharing(referral, { ...deps.sharing, partners: deps.partners });
+  const decisions = plan.decisions.map((d: SharingDecision) => ({ ...d, decisionId: decisionIdFor(referralId, d.recipientPartnerId, d.ruleId) }));
+  const deliveries = decisions
+    .filter((d) => d.decision === 'share')
+    .map((d) => {
+      if (!d.agreementId) throw new Error(`share decision by rule ${d.ruleId} names no agreement`);
+      return draftDelivery(deps, referral, {
+        recipientPartnerId: d.recipientPartnerId,
+        decisionId: d.decisionId,
+        agreementId: d.agreementId,
+        ruleId: d.ruleId,
+        purpose: d.purpose,
+        priority: d.priority,
+        ...(d.deadlineAt ? { deadlineAt: d.deadlineAt } : {}),
+        ...(d.subjects ? { subjects: d.subjects } : {}),
+      });
+    });
+  const holdReasons = plan.hold?.reasons.map((r) => r.code) ?? [];
+
+  const saved = await deps.store.saveRoutingOutcome({
+    referral: {
+      referralId,
+      messageId,
+      sourcePartnerId: inbound.partnerId,
+      sourceType: envelope.type,
+      urgency: referral.urgency,
+      receivedAt: inbound.receivedAt,
+      canonical: Buffer.from(JSON.stringify(referral), 'utf8'),
+      people: referral.people.map((p) => ({ personRef: p.personRef, hubPersonId: p.hubPersonId as string, role: p.role })),
+    },
+    decisions: decisions.map((d) => ({ decisionId: d.decisionId, recipientPartnerId: d.recipientPartnerId, decision: d.decision, ruleId: d.ruleId, reason: d.reason, purpose: d.purpose, priority: d.priority })),
+    ...(plan.hold ? { hold: { reasons: holdReasons } } : {}),
+    deliveries,
+  });
+  if (!saved.created) return { kind: 'already-routed', referralId };
+  const jobs = saved.outbox.map(outboxJob);
+  return plan.hold ? { kind: 'held', referralId, reasons: holdReasons, jobs } : { kind: 'routed', referralId, deliveries: deliveries.length, jobs };
+}
+
+export type HoldResolution =
+  | { kind: 'shared'; deliveries: number; jobs: OutboxJob[] }
+  | { kind: 'closed' }
+  | { kind: 'not-held' }
+  | { kind: 'no-agreement'; recipientPartnerId: string; ambiguous: boolean };
+
+/**
+ * An operator's decision on a held referral: share with the recipients they chose (each must
+ * have a delivery channel and a data-sharing agreement — the purpose must be named when a
+ * recipient has several; payloads are minimised exactly as for rule-based shares) or close
+ * without sharing. Recorded with the operator's id and reason.
+ */
+export async function resolveHeldReferral(
+  deps: RoutingDeps,
+  referralId: string,
+  decision: { operatorId: string; reason: string } & ({ recipients: { partnerId: string; purpose?: string }[] } | { close: true }),
+): Promise<HoldResolution> {
+  if ('close' in decision) {
+    const closed = await deps.store.resolveHold(referralId, { operatorId: decision.operatorId, reason: decision.reason, close: true });
+    return closed.resolved ? { kind: 'closed' } : { kind: 'not-held' };
+  }
+  const chosen: { partnerId: string; agreementId: string; purpose: string }[] = [];
+  for (const r of decision.recipients) {
+    const agreement = deps.sharing.agreements.get(r.partnerId, r.purpose);
+    if (!deps.partners.get(r.partnerId)?.delivery || !agreement) {
+      return { kind: 'no-agreement', recipientPartnerId: r.partnerId, ambiguous: deps.sharing.agreements.forRecipient(r.partnerId).length > 1 && !r.purpose };
+    }
+    chosen.push({ partnerId: r.partnerId, agreementId: agreement.id, purpose: agreement.purpose });
+  }
+  const stored = await deps.store.readReferral(referralId);
+  if (!stored || stored.status !== 'held') return { kind: 'not-held' };
+  const referral = JSON.parse(stored.canonical.toString('utf8')) as CanonicalReferral;
+  const priority = referral.urgency === 'urgent' ? ('urgent' as const) : referral.urgency === 'high' ? ('high' as const) : ('routine' as const);
+  const decisions = chosen.map((c) => ({
+    decisionId: decisionIdFor(referralId, c.partnerId, `operator:${decision.operatorId}`),
+    recipientPartnerId: c.partnerId,
+    agreementId: c.agreementId,
+    decision: 'share' as const,
+    operatorId: decision.operatorId,
+    reason: 'Shared by an operator after review.',
+    purpose: c.purpose,
+    priority,
+  }));
+  const deliveries = decisions.map((d) => draftDelivery(deps, referral, { recipientPartnerId: d.recipientPartnerId, decisionId: d.decisionId, agreementId: d.agreementId, operatorId: d.operatorId, purpose: d.purpose, priority: d.priority }));
+  const resolved = await deps.store.resolveHold(referralId, {
+    operatorId: decision.operatorId,
+    reason: decision.reason,
+    decisions: decisions.map(({ agreementId: _a, ...d }) => d),
+    deliveries,
+  });
+  if (!resolved.resolved) return { kind: 'not-held' };
+  return { kind: 'shared', deliveries: deliveries.length, jobs: resolved.outbox.map(outboxJob) };
+}

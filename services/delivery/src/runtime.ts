@@ -1,0 +1,81 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { createAdapterFor, createBreakerRegistry, type BreakerRegistry, type DeliveryAdapter } from '@hub/adapters';
+import type { HubConfig } from '@hub/config';
+import type { Logger } from '@hub/observability';
+import { assertHandled, createRedisConnection, deliverReferral, type DeliverReferralPayload } from '@hub/queues';
+import type { Store } from '@hub/store';
+import { deliverOnce, type DeliverDeps } from './deliver.ts';
+
+export interface DeliveryRuntime {
+  workers: Map<string, Worker>;
+  breakers: BreakerRegistry;
+  close(): Promise<void>;
+}
+
+export interface DeliveryRuntimeOptions {
+  retryScheduleMs: readonly number[];
+  concurrency?: number;
+  disabledRecheckMs?: number;
+  breakerResetMs?: number;
+}
+
+/**
+ * One BullMQ worker per recipient partner (`deliver.<partnerId>`), each partner's adapter
+ * behind its own circuit breaker. Retries follow the hub's schedule: the job is delayed (not
+ * failed) and attempts are counted in PostgreSQL; an open breaker delays without counting.
+ */
+export async function startDeliveryRuntime(config: HubConfig, store: Store, logger: Logger, opts: DeliveryRuntimeOptions): Promise<DeliveryRuntime> {
+  const { settings } = config;
+  const breakers = createBreakerRegistry({ logger: logger.child({ component: 'breaker' }), ...(opts.breakerResetMs ? { options: { resetTimeout: opts.breakerResetMs } } : {}) });
+  const adapters = new Map<string, DeliveryAdapter>();
+  const workers = new Map<string, Worker>();
+  const connections: { disconnect(): void }[] = [];
+
+  for (const partner of config.partners.all()) {
+    if (!partner.delivery) continue;
+    const adapter = createAdapterFor(partner);
+    adapters.set(partner.id, adapter);
+    const send = breakers.breakerFor(partner.id, adapter);
+    const deps: DeliverDeps = {
+      store,
+      send: (input) => send(input),
+      retryScheduleMs: opts.retryScheduleMs,
+      disabledRecheckMs: opts.disabledRecheckMs ?? 300_000,
+      onAlert: (event) => logger.error({ alert: event.kind, partnerId: event.partnerId, deliveryId: event.deliveryId, code: event.code }, event.kind === 'endpoint-disabled' ? 'partner endpoint disabled (410): deliveries wait until an admin re-enables it' : 'delivery dead-lettered'),
+    };
+    const queueName = deliverReferral.queue(partner.id);
+    assertHandled(queueName, [deliverReferral.name]);
+    const connection = createRedisConnection(settings.redisUrl, 'worker');
+    connection.on('error', () => undefined);
+    connections.push(connection);
+    const worker = new Worker<DeliverReferralPayload>(
+      queueName,
+      async (job: Job<DeliverReferralPayload>, token?: string) => {
+        if (job.name !== deliverReferral.name) throw new Error(`unexpected job name on ${queueName}`);
+        const step = await deliverOnce(deps, job.data.deliveryId);
+        const log = logger.child({ jobId: job.id, deliveryId: job.data.deliveryId, partnerId: partner.id });
+        if (step.kind === 'done') {
+          log.info({ outcome: step.outcome }, 'delivery finished');
+          return step.outcome;
+        }
+        log.info({ reason: step.reason, spendsAttempt: step.spendsAttempt, delayMs: step.untilMs - Date.now() }, 'delivery delayed');
+        await job.moveToDelayed(step.untilMs, token);
+        throw new DelayedError();
+      },
+      { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 4 },
+    );
+    worker.on('error', (err) => logger.warn({ partnerId: partner.id, err: { message: err.message } }, 'delivery worker error'));
+    worker.on('failed', (job, err) => logger.error({ partnerId: partner.id, jobId: job?.id, err: { message: err.message } }, 'delivery job failed'));
+    workers.set(partner.id, worker);
+  }
+
+  return {
+    workers,
+    breakers,
+    async close() {
+      await Promise.all([...workers.values()].map((w) => w.close()));
+      await Promise.all([...adapters.values()].map((a) => a.close?.()));
+      for (const c of connections) c.disconnect();
+    },
+  };
+}

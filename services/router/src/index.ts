@@ -1,0 +1,2 @@
+export { startRouterRuntime } from './runtime.ts';
+export type { RouterRuntime } from './runtime.ts';

@@ -1,0 +1,88 @@
+import { Worker, type Job } from 'bullmq';
+import type { HubConfig } from '@hub/config';
+import type { Logger } from '@hub/observability';
+import { assertHandled, createRedisConnection, OutboxEnqueuer, routeReferral, type RouteReferralPayload } from '@hub/queues';
+import { routeMessage, type RouteOutcome } from '@hub/routing';
+import type { Store } from '@hub/store';
+
+export interface RouterRuntime {
+  worker: Worker;
+  enqueuer: OutboxEnqueuer;
+  /** Runs one deadline check now (also runs on a timer); returns how many were newly missed. */
+  checkDeadlines(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The router: consumes `referral.route`, applies the sharing rules, and hands the delivery
+ * jobs it committed to the queues (the outbox sweeper covers a crash in between). Also watches
+ * Operation Encompass deadlines and reports each missed one.
+ */
+export async function startRouterRuntime(config: HubConfig, store: Store, logger: Logger, opts: { concurrency?: number; deadlineCheckMs?: number } = {}): Promise<RouterRuntime> {
+  const { settings } = config;
+  const producer = createRedisConnection(settings.redisUrl, 'producer');
+  producer.on('error', () => undefined);
+  const enqueuer = new OutboxEnqueuer({ connection: producer, prefix: settings.queuePrefix, outbox: store, logger: logger.child({ component: 'router-enqueuer' }) });
+  const workerConnection = createRedisConnection(settings.redisUrl, 'worker');
+  workerConnection.on('error', () => undefined);
+
+  const handlers = { [routeReferral.name]: true };
+  assertHandled(routeReferral.queue, Object.keys(handlers));
+
+  const worker = new Worker<RouteReferralPayload>(
+    routeReferral.queue,
+    async (job: Job<RouteReferralPayload>) => {
+      if (job.name !== routeReferral.name) throw new Error(`unexpected job name on ${routeReferral.queue}`);
+      const outcome: RouteOutcome = await routeMessage({ store, partners: config.partners, sharing: config.sharing }, job.data.messageId);
+      const log = logger.child({ jobId: job.id, messageId: job.data.messageId });
+      switch (outcome.kind) {
+        case 'routed':
+        case 'held':
+          for (const j of outcome.jobs) enqueuer.enqueue(j);
+          log.info({ referralId: outcome.referralId, outcome: outcome.kind, deliveries: outcome.jobs.length }, 'message routed');
+          break;
+        case 'already-routed':
+          log.info({ referralId: outcome.referralId }, 'message already routed');
+          break;
+        case 'feedback-recorded':
+          log.info({ deliveryId: outcome.deliveryId }, 'feedback recorded');
+          break;
+        case 'message-missing':
+          // Erased, or a stale job: nothing to route.
+          log.warn({}, 'routed message not found');
+          break;
+      }
+      return outcome.kind;
+    },
+    { connection: workerConnection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 8 },
+  );
+  worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'router worker error'));
+  worker.on('failed', (job, err) => logger.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'routing failed'));
+
+  async function checkDeadlines(): Promise<number> {
+    const now = new Date();
+    const due = await store.dueDeadlines(now);
+    for (const d of due) {
+      await store.markDeadlineMissed(d.deliveryId, now);
+      logger.error({ deliveryId: d.deliveryId, recipientPartnerId: d.recipientPartnerId, deadlineAt: d.deadlineAt.toISOString() }, 'Operation Encompass deadline missed');
+    }
+    return due.length;
+  }
+  const timer = setInterval(() => {
+    checkDeadlines().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'deadline check failed'));
+  }, opts.deadlineCheckMs ?? 30_000);
+  timer.unref();
+
+  return {
+    worker,
+    enqueuer,
+    checkDeadlines,
+    async close() {
+      clearInterval(timer);
+      await worker.close();
+      await enqueuer.close();
+      producer.disconnect();
+      workerConnection.disconnect();
+    },
+  };
+}
