@@ -92,17 +92,25 @@ describe('quick start: `pnpm start` on embedded PGlite, then `pnpm hub send`', (
       DATABASE_URL: '',
       HUB_DATA_DIR: tempDir(),
       GATEWAY_PORT: String(port),
+      CONSOLE_PORT: String(await freePort()),
+      SIMULATOR_WEBHOOK_BASE_URL: `http://127.0.0.1:${await freePort()}`,
+      SIMULATOR_FHIR_BASE_URL: `http://127.0.0.1:${await freePort()}/fhir`,
+      SIMULATOR_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
       HUB_QUEUE_PREFIX: `qs${randomBytes(4).toString('hex')}`,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
     const hub = spawn(TSX, ['services/hub/src/start.ts'], { cwd: ROOT, env });
     try {
       const banner = await waitForOutput(hub, /Early Help Referral Hub is running[\s\S]*try it/, 60_000);
       expect(banner).toContain(`http://127.0.0.1:${port}/v1/inbound/{partnerId}`);
       expect(banner).toMatch(/embedded PGlite/);
+      expect(banner).toMatch(/partners\s+simulated: webhooks/);
+      const delivered = waitForOutput(hub, /simulated partner received a referral[\s\S]*simulated partner received a referral[\s\S]*simulated secure mailbox received a referral email|simulated secure mailbox received a referral email[\s\S]*simulated partner received a referral[\s\S]*simulated partner received a referral/, 60_000);
       const sent = await run(['services/hub/src/cli.ts', 'send', 'test/fixtures/inbound/police.domestic-abuse.notified.json', '--as', 'gmp', '--url', `http://127.0.0.1:${port}`, '--id', 'msg_quickstart_1'], env);
       expect(sent.out).toMatch(/^202 /m);
       expect(sent.code).toBe(0);
+      // The Encompass notification reaches both children's schools (webhooks) and the MASH (secure email).
+      await delivered;
       const again = await run(['services/hub/src/cli.ts', 'send', 'test/fixtures/inbound/police.domestic-abuse.notified.json', '--as', 'gmp', '--url', `http://127.0.0.1:${port}`, '--id', 'msg_quickstart_1'], env);
       expect(again.out).toMatch(/^200 /m);
       const wrongPartner = await run(['services/hub/src/cli.ts', 'send', 'test/fixtures/inbound/police.domestic-abuse.notified.json', '--as', 'st-marys-primary', '--url', `http://127.0.0.1:${port}`], env);
