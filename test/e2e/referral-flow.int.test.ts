@@ -133,6 +133,29 @@ describe('from signed POST to simulated recipients, minimised and ledgered', () 
     }
   });
 
+  it('reports an Operation Encompass delivery still undelivered at its deadline, once', async () => {
+    // Hold the school's endpoint so the delivery stays pending, then move its deadline into the past.
+    h.sims.webhook.script({ status: 503, times: 1000 }, '/partners/oakfield-primary');
+    const sent = await h.send('gmp', fixtureBody('police.domestic-abuse.notified'));
+    const referral = await referralOf(sent.json.id as string);
+    const [row] = await eventually(async () => {
+      const rows = await h.sql<DeliveryRow>("select * from deliveries where referral_id = $1 and recipient_partner_id = 'oakfield-primary' and attempts >= 1", [referral.id]);
+      return rows.length > 0 ? rows : undefined;
+    }, 'a failed attempt to the school');
+    expect(row!.status).toBe('pending');
+    await h.sql("update deliveries set deadline_at = now() - interval '1 minute' where id = $1", [row!.id]);
+    const logStart = h.logs.lines.length;
+    expect(await h.hub.router.checkDeadlines()).toBeGreaterThanOrEqual(1);
+    const [missed] = await h.sql<{ deadline_missed_at: Date | null }>('select deadline_missed_at from deliveries where id = $1', [row!.id]);
+    expect(missed!.deadline_missed_at).toBeInstanceOf(Date);
+    expect(h.logs.lines.slice(logStart).join('')).toContain('Operation Encompass deadline missed');
+    // Reported once: a second check does not report it again.
+    const again = await h.hub.router.checkDeadlines();
+    const stillListed = (await h.sql<{ id: string }>('select id from deliveries where id = $1 and deadline_missed_at is not null', [row!.id])).length;
+    expect(stillListed).toBe(1);
+    expect(again).toBe(0);
+  });
+
   it('the ledger verifies, and the CLI-equivalent verification covers every row', async () => {
     const result = await h.hub.store.verifyLedger();
     expect(result.ok).toBe(true);
