@@ -6,11 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { Queue, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '@hub/config';
 import { routeReferral } from '@hub/queues';
 import { createStore, type Store } from '@hub/store';
 import { createTestDatabase, fixtureBody } from '@hub/testing';
-import { startGatewayProcess, writeLoadPartnerConfig, type ExitInfo, type NodeProcess, type PartnerConfigDir } from '../support/gateway-process.ts';
+import { freshMasterKey, startGatewayProcess, writeLoadPartnerConfig, type ExitInfo, type NodeProcess, type PartnerConfigDir } from '../support/gateway-process.ts';
 import { runLoad, uniqueBody, waitUntil, type LoadProgress, type LoadResponse } from '../support/load.ts';
 import '../support/services.ts';
 
@@ -43,19 +42,20 @@ describe('gateway killed with SIGKILL during load', () => {
   beforeAll(async () => {
     database = await createTestDatabase('hub_durability');
     partners = await writeLoadPartnerConfig();
+    const masterKey = freshMasterKey('dur-1');
     env = {
       DATABASE_URL: database.url,
       REDIS_URL: inject('redisUrl'),
       HUB_QUEUE_PREFIX: prefix,
       HUB_CONFIG_DIR: partners.dir,
-      HUB_MASTER_KEYS: `dur-1:${randomBytes(32).toString('base64')}`,
+      HUB_MASTER_KEYS: masterKey.env,
       HUB_SWEEP_INTERVAL_MS: '200',
       HUB_SWEEP_MIN_AGE_MS: '1000',
     };
     redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
     queue = new Queue(routeReferral.queue, { connection: redis, prefix });
-    // The test reads the store with the gateway's own settings (same key ring).
-    store = await createStore({ databaseUrl: database.url, keyring: loadConfig(env).settings.keyring });
+    // The test reads what the gateway stored, with the same key ring.
+    store = await createStore({ databaseUrl: database.url, keyring: masterKey.keyring });
   });
 
   afterAll(async () => {

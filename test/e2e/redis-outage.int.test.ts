@@ -6,11 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { Queue, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '@hub/config';
 import { routeReferral } from '@hub/queues';
 import { createStore, type Store } from '@hub/store';
 import { createTestDatabase, fixtureBody, startTcpProxy, testDatabaseUrl, type TcpProxy } from '@hub/testing';
-import { startGatewayProcess, writeLoadPartnerConfig, type NodeProcess, type PartnerConfigDir } from '../support/gateway-process.ts';
+import { freshMasterKey, startGatewayProcess, writeLoadPartnerConfig, type NodeProcess, type PartnerConfigDir } from '../support/gateway-process.ts';
 import { runLoad, sendSigned, uniqueBody, waitUntil, type LoadResponse, type LoadTarget } from '../support/load.ts';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../support/services.ts';
 
@@ -63,16 +62,17 @@ describe('dependency outages under the gateway process', () => {
   async function scenario(env: Record<string, string>, databaseUrlFor: (url: string) => string = (url) => url): Promise<Scenario> {
     const database = await createTestDatabase('hub_outage');
     cleanups.push(() => database.drop());
+    const masterKey = freshMasterKey('out-1');
     const full = {
       DATABASE_URL: databaseUrlFor(database.url),
       HUB_CONFIG_DIR: partners.dir,
-      HUB_MASTER_KEYS: `out-1:${randomBytes(32).toString('base64')}`,
+      HUB_MASTER_KEYS: masterKey.env,
       HUB_SWEEP_INTERVAL_MS: '200',
       HUB_SWEEP_MIN_AGE_MS: '500',
       ...env,
     };
     // The test's own store goes straight to PostgreSQL, never through a proxy.
-    const store = await createStore({ databaseUrl: database.url, keyring: loadConfig(full).settings.keyring });
+    const store = await createStore({ databaseUrl: database.url, keyring: masterKey.keyring });
     cleanups.push(() => store.close());
     return { database, env: full, store };
   }

@@ -145,12 +145,12 @@ describe('from signed POST to simulated recipients, minimised and ledgered', () 
     expect(row!.status).toBe('pending');
     await h.sql("update deliveries set deadline_at = now() - interval '1 minute' where id = $1", [row!.id]);
     const logStart = h.logs.lines.length;
-    expect(await h.hub.router.checkDeadlines()).toBeGreaterThanOrEqual(1);
+    expect(await h.hub.deadlines.checkNow()).toBeGreaterThanOrEqual(1);
     const [missed] = await h.sql<{ deadline_missed_at: Date | null }>('select deadline_missed_at from deliveries where id = $1', [row!.id]);
     expect(missed!.deadline_missed_at).toBeInstanceOf(Date);
     expect(h.logs.lines.slice(logStart).join('')).toContain('Operation Encompass deadline missed');
     // Reported once: a second check does not report it again.
-    const again = await h.hub.router.checkDeadlines();
+    const again = await h.hub.deadlines.checkNow();
     const stillListed = (await h.sql<{ id: string }>('select id from deliveries where id = $1 and deadline_missed_at is not null', [row!.id])).length;
     expect(stillListed).toBe(1);
     expect(again).toBe(0);

@@ -3,6 +3,7 @@
 // PostgreSQL and Redis. Node is started directly with tsx as a loader (not through the tsx
 // CLI, which would put a wrapper process between us and the gateway and take the signal).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -300,4 +301,13 @@ export async function writeLoadPartnerConfig(): Promise<PartnerConfigDir> {
     },
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A fresh master key for a gateway child: `env` is its HUB_MASTER_KEYS value, `keyring` what
+ * the test's own store needs to read what the child stored (without loading the whole config).
+ */
+export function freshMasterKey(keyId: string): { env: string; keyring: { activeKeyId: string; keys: Record<string, Buffer> } } {
+  const key = randomBytes(32);
+  return { env: `${keyId}:${key.toString('base64')}`, keyring: { activeKeyId: keyId, keys: { [keyId]: key } } };
 }

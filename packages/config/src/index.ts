@@ -33,3 +33,16 @@ export function loadConfig(env: Record<string, string | undefined>): HubConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return { settings, partners, sharing };
 }
+
+/** For a service's `main`: loads the configuration, or prints every problem and exits 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): HubConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

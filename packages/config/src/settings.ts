@@ -31,6 +31,8 @@ export interface Settings {
   sweepMinAgeMs: number;
   /** Port of the console (the operators' admin API for now). */
   consolePort: number;
+  /** Port of /livez and /readyz for services without an HTTP server of their own. */
+  healthPort: number;
   /** Delivery retry delays in ms (first = the first try); undefined = DESIGN §4's schedule. */
   retryScheduleMs: number[] | undefined;
   /** How long a partner's circuit breaker stays open before a trial send. */
@@ -176,6 +178,7 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     sweepIntervalMs: intSetting(env, 'HUB_SWEEP_INTERVAL_MS', 5000, 50, 3_600_000, problems),
     sweepMinAgeMs: intSetting(env, 'HUB_SWEEP_MIN_AGE_MS', 10_000, 0, 3_600_000, problems),
     consolePort: intSetting(env, 'CONSOLE_PORT', 8090, 0, 65535, problems),
+    healthPort: intSetting(env, 'HEALTH_PORT', 9464, 0, 65535, problems),
     retryScheduleMs,
     breakerResetMs: intSetting(env, 'HUB_BREAKER_RESET_MS', 30_000, 50, 3_600_000, problems),
     adminTokens,

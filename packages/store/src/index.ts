@@ -1,4 +1,4 @@
-export { createStore } from './store.ts';
+export { createStore, openMigratedStore } from './store.ts';
 export type { AcceptResult, ClaimOutboxOptions, InboundInput, OutboxEntry, Store, StoreCounts, StoredInbound, StoreOptions } from './types.ts';
 export type {
   AttemptInput,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MasterKeys } from './crypto.ts';
+import type { Keyring, MasterKeys } from './crypto.ts';
 import { deriveIdentifierHmac, loadMasterKeys, openEnvelope, sealEnvelope } from './crypto.ts';
 import type { Db, StoreLogger } from './db.ts';
 import { assertSchemaName } from './db.ts';
@@ -279,4 +279,20 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
 
 export async function createStore(options: StoreOptions): Promise<Store> {
   return (await openStore(options)).store;
+}
+
+/**
+ * Opens and migrates the store the way every service does: PostgreSQL at `databaseUrl`, else
+ * embedded PGlite under `dataDir`. Migrations are safe to run from several processes at once.
+ */
+export async function openMigratedStore(settings: { databaseUrl?: string | undefined; dataDir: string; keyring: Keyring }, opts: { logger?: StoreLogger; schema?: string } = {}): Promise<Store> {
+  const store = await createStore({
+    ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
+    dataDir: settings.dataDir,
+    keyring: settings.keyring,
+    ...(opts.schema ? { schema: opts.schema } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  await store.migrate();
+  return store;
 }

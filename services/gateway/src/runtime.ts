@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import type { Logger } from '@hub/observability';
 import { createRedisConnection, OutboxEnqueuer, startOutboxSweeper, type OutboxSweeper } from '@hub/queues';
-import { createStore, type Store } from '@hub/store';
+import { openMigratedStore, type Store } from '@hub/store';
 import { createMessageValidator } from '@hub/validation';
 import { buildApp } from './app.ts';
 
@@ -23,14 +23,7 @@ export interface GatewayRuntime {
 export async function startGatewayRuntime(config: HubConfig, logger: Logger, opts: { schema?: string; store?: Store } = {}): Promise<GatewayRuntime> {
   const { settings } = config;
   const ownsStore = !opts.store;
-  const store = opts.store ?? await createStore({
-    ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
-    dataDir: settings.dataDir,
-    keyring: settings.keyring,
-    ...(opts.schema ? { schema: opts.schema } : {}),
-    logger: logger.child({ component: 'store' }),
-  });
-  await store.migrate();
+  const store = opts.store ?? (await openMigratedStore(settings, { logger: logger.child({ component: 'store' }), ...(opts.schema ? { schema: opts.schema } : {}) }));
 
   const connection = createRedisConnection(settings.redisUrl, 'producer');
   let redisStatus: 'up' | 'down' = 'down';

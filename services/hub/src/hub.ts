@@ -4,7 +4,8 @@ import { startDeliveryRuntime, type DeliveryRuntime } from '@hub/delivery';
 import { startGatewayRuntime, type GatewayRuntime } from '@hub/gateway';
 import type { Logger } from '@hub/observability';
 import { startRouterRuntime, type RouterRuntime } from '@hub/router';
-import { createStore, type Store } from '@hub/store';
+import { startDeadlineMonitor, type DeadlineMonitor } from '@hub/routing';
+import { openMigratedStore, type Store } from '@hub/store';
 import { RETRY_SCHEDULE_MS } from '@hub/adapters';
 
 export interface HubRuntime {
@@ -13,6 +14,8 @@ export interface HubRuntime {
   router: RouterRuntime;
   delivery: DeliveryRuntime;
   console: ConsoleRuntime;
+  /** The scheduler's Operation Encompass deadline monitor (the gateway runs the outbox sweeper). */
+  deadlines: DeadlineMonitor;
   close(): Promise<void>;
 }
 
@@ -22,14 +25,7 @@ export interface HubRuntime {
  */
 export async function startHub(config: HubConfig, logger: Logger, opts: { schema?: string } = {}): Promise<HubRuntime> {
   const { settings } = config;
-  const store = await createStore({
-    ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
-    dataDir: settings.dataDir,
-    keyring: settings.keyring,
-    ...(opts.schema ? { schema: opts.schema } : {}),
-    logger: logger.child({ component: 'store' }),
-  });
-  await store.migrate();
+  const store = await openMigratedStore(settings, { logger: logger.child({ component: 'store' }), ...(opts.schema ? { schema: opts.schema } : {}) });
   const gateway = await startGatewayRuntime(config, logger.child({ service: 'gateway' }), { store });
   const router = await startRouterRuntime(config, store, logger.child({ service: 'router' }));
   const delivery = await startDeliveryRuntime(config, store, logger.child({ service: 'delivery' }), {
@@ -37,13 +33,16 @@ export async function startHub(config: HubConfig, logger: Logger, opts: { schema
     breakerResetMs: settings.breakerResetMs,
   });
   const consoleRuntime = await startConsoleRuntime(config, store, logger.child({ service: 'console' }));
+  const deadlines = startDeadlineMonitor({ store, logger: logger.child({ service: 'scheduler' }), intervalMs: 30_000 });
   return {
     store,
     gateway,
     router,
     delivery,
     console: consoleRuntime,
+    deadlines,
     async close() {
+      deadlines.stop();
       await gateway.close();
       await consoleRuntime.close();
       await router.close();

@@ -8,17 +8,14 @@ import type { Store } from '@hub/store';
 export interface RouterRuntime {
   worker: Worker;
   enqueuer: OutboxEnqueuer;
-  /** Runs one deadline check now (also runs on a timer); returns how many were newly missed. */
-  checkDeadlines(): Promise<number>;
   close(): Promise<void>;
 }
 
 /**
  * The router: consumes `referral.route`, applies the sharing rules, and hands the delivery
- * jobs it committed to the queues (the outbox sweeper covers a crash in between). Also watches
- * Operation Encompass deadlines and reports each missed one.
+ * jobs it committed to the queues (the outbox sweeper covers a crash in between).
  */
-export async function startRouterRuntime(config: HubConfig, store: Store, logger: Logger, opts: { concurrency?: number; deadlineCheckMs?: number } = {}): Promise<RouterRuntime> {
+export async function startRouterRuntime(config: HubConfig, store: Store, logger: Logger, opts: { concurrency?: number } = {}): Promise<RouterRuntime> {
   const { settings } = config;
   const producer = createRedisConnection(settings.redisUrl, 'producer');
   producer.on('error', () => undefined);
@@ -59,26 +56,10 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
   worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'router worker error'));
   worker.on('failed', (job, err) => logger.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'routing failed'));
 
-  async function checkDeadlines(): Promise<number> {
-    const now = new Date();
-    const due = await store.dueDeadlines(now);
-    for (const d of due) {
-      await store.markDeadlineMissed(d.deliveryId, now);
-      logger.error({ deliveryId: d.deliveryId, recipientPartnerId: d.recipientPartnerId, deadlineAt: d.deadlineAt.toISOString() }, 'Operation Encompass deadline missed');
-    }
-    return due.length;
-  }
-  const timer = setInterval(() => {
-    checkDeadlines().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'deadline check failed'));
-  }, opts.deadlineCheckMs ?? 30_000);
-  timer.unref();
-
   return {
     worker,
     enqueuer,
-    checkDeadlines,
     async close() {
-      clearInterval(timer);
       await worker.close();
       await enqueuer.close();
       producer.disconnect();
