@@ -25,13 +25,24 @@ export interface RouteReferralPayload {
 /** Completed jobs are kept a week so a late re-add (the sweeper after a crash) is recognised by id. */
 const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 200_000 };
 
+/**
+ * Transient failures (PostgreSQL away, a bug fixed by a deploy) are retried with a capped
+ * exponential backoff: 1 s, 2 s, 4 s … then every 5 minutes, for about a day and a half, so an
+ * outage never strands a job. Workers register this as their `backoffStrategy`.
+ */
+export const TRANSIENT_BACKOFF = { type: 'capped-exponential' } as const;
+export function cappedExponentialBackoff(attemptsMade: number): number {
+  return Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 300_000);
+}
+const TRANSIENT_ATTEMPTS = 400;
+
 export const routeReferral = {
   queue: 'referral.route',
   name: 'referral.route',
   jobId: (messageId: string): string => `route-${messageId}`,
   options: {
-    attempts: 8,
-    backoff: { type: 'exponential', delay: 5_000 },
+    attempts: TRANSIENT_ATTEMPTS,
+    backoff: TRANSIENT_BACKOFF,
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: false,
   } satisfies JobsOptions,
@@ -53,10 +64,11 @@ export const deliverReferral = {
   queue: (recipientPartnerId: string): string => `deliver.${recipientPartnerId}`,
   name: 'deliver',
   jobId: (deliveryId: string): string => `delivery-${deliveryId}`,
-  // Retries follow the hub's own schedule (the worker delays the job and counts attempts in
-  // PostgreSQL), so BullMQ itself makes one attempt per job.
+  // Partner failures follow the hub's own schedule (the worker delays the job and counts
+  // attempts in PostgreSQL); BullMQ's attempts only cover the hub's own transient failures.
   options: {
-    attempts: 1,
+    attempts: TRANSIENT_ATTEMPTS,
+    backoff: TRANSIENT_BACKOFF,
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: false,
   } satisfies JobsOptions,

@@ -1,4 +1,4 @@
-export { routeReferral, deliverReferral, DELIVERY_PRIORITY, JOB_CATALOGUE, assertHandled, optionsFor } from './catalogue.ts';
+export { routeReferral, deliverReferral, TRANSIENT_BACKOFF, cappedExponentialBackoff, DELIVERY_PRIORITY, JOB_CATALOGUE, assertHandled, optionsFor } from './catalogue.ts';
 export type { JobSpec, RouteReferralPayload, DeliverReferralPayload, DeliveryPriority, JobName } from './catalogue.ts';
 export { createRedisConnection, redisAnswers } from './connection.ts';
 export type { ConnectionRole } from './connection.ts';

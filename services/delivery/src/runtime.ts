@@ -2,7 +2,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { createAdapterFor, createBreakerRegistry, type BreakerRegistry, type DeliveryAdapter } from '@hub/adapters';
 import type { HubConfig } from '@hub/config';
 import type { Logger } from '@hub/observability';
-import { assertHandled, createRedisConnection, deliverReferral, type DeliverReferralPayload } from '@hub/queues';
+import { assertHandled, cappedExponentialBackoff, createRedisConnection, deliverReferral, type DeliverReferralPayload } from '@hub/queues';
 import type { Store } from '@hub/store';
 import { deliverOnce, type DeliverDeps } from './deliver.ts';
 
@@ -62,7 +62,7 @@ export async function startDeliveryRuntime(config: HubConfig, store: Store, logg
         await job.moveToDelayed(step.untilMs, token);
         throw new DelayedError();
       },
-      { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 4 },
+      { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 4, settings: { backoffStrategy: cappedExponentialBackoff } },
     );
     worker.on('error', (err) => logger.warn({ partnerId: partner.id, err: { message: err.message } }, 'delivery worker error'));
     worker.on('failed', (job, err) => logger.error({ partnerId: partner.id, jobId: job?.id, err: { message: err.message } }, 'delivery job failed'));

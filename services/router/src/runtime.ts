@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { HubConfig } from '@hub/config';
 import type { Logger } from '@hub/observability';
-import { assertHandled, createRedisConnection, OutboxEnqueuer, routeReferral, type RouteReferralPayload } from '@hub/queues';
+import { assertHandled, cappedExponentialBackoff, createRedisConnection, OutboxEnqueuer, routeReferral, type RouteReferralPayload } from '@hub/queues';
 import { routeMessage, type RouteOutcome } from '@hub/routing';
 import type { Store } from '@hub/store';
 
@@ -51,7 +51,7 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
       }
       return outcome.kind;
     },
-    { connection: workerConnection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 8 },
+    { connection: workerConnection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 8, settings: { backoffStrategy: cappedExponentialBackoff } },
   );
   worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'router worker error'));
   worker.on('failed', (job, err) => logger.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'routing failed'));
