@@ -11,7 +11,6 @@ import { countInbound, findExistingInbound, insertInboundBatch, selectInbound } 
 import { loadMigrations, runMigrations } from './migrate.ts';
 import { claimOutboxRows, countPendingOutbox, markOutboxQueued } from './outbox.ts';
 import { NHS_NUMBER_HMAC_LABEL } from './people.ts';
-import { createPgliteDb } from './pglite-db.ts';
 import { createPostgresDb } from './postgres-db.ts';
 import { createRoutingStore } from './routing-store.ts';
 import type { AcceptResult, InboundInput, Store, StoreOptions, StoredInbound } from './types.ts';
@@ -138,6 +137,8 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
       logger,
     });
   } else if (options.dataDir) {
+    // Loaded only when used: PGlite is tens of MB that a PostgreSQL deployment never needs.
+    const { createPgliteDb } = await import('./pglite-db.ts');
     db = await createPgliteDb({ dataDir: options.dataDir, schema });
   } else {
     throw new TypeError('createStore needs databaseUrl (PostgreSQL) or dataDir (embedded PGlite)');

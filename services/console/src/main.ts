@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const store = await openMigratedStore(config.settings, { logger: logger.child({ component: 'store' }) });
   const runtime = await startConsoleRuntime(config, store, logger);
   const address = await runtime.app.listen({ host: config.settings.host, port: config.settings.consolePort });
-  logger.info({ address }, 'console listening');
+  logger.info({ listenUrl: address }, 'console listening');
   stopOnSignals(logger, async () => {
     await runtime.close();
     await store.close();

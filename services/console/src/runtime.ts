@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import { problem } from '@hub/errors';
 import type { Logger } from '@hub/observability';
@@ -22,9 +22,9 @@ export async function startConsoleRuntime(config: HubConfig, store: Store, logge
   const producer = createRedisConnection(config.settings.redisUrl, 'producer');
   producer.on('error', () => undefined);
   const enqueuer = new OutboxEnqueuer({ connection: producer, prefix: config.settings.queuePrefix, outbox: store, logger: logger.child({ component: 'console-enqueuer' }) });
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, genReqId: () => randomUUID(), requestIdHeader: false, bodyLimit: 64 * 1024 });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), genReqId: () => randomUUID(), requestIdHeader: false, bodyLimit: 64 * 1024 });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ reqId: request.id, method: request.method, route: request.routeOptions.url ?? 'unmatched', operatorId: request.operatorId, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
+    request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', operatorId: request.operatorId, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
   });
   app.setErrorHandler((error: { statusCode?: number; validation?: unknown; message: string }, request, reply) => {
     if (error.validation) {

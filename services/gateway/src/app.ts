@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import { problem, type HubErrorCode, type ProblemIssue } from '@hub/errors';
 import type { Logger } from '@hub/observability';
@@ -35,7 +35,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     return503OnClosing: true,
@@ -63,7 +63,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   app.addHook('onResponse', async (request, reply) => {
     // Method, route and status only: never the URL's query, a header value or the body.
     request.log.info(
-      { reqId: request.id, method: request.method, route: request.routeOptions.url ?? 'unmatched', partnerId: (request.params as { partnerId?: string } | undefined)?.partnerId, statusCode: reply.statusCode, code: reply.getHeader('x-hub-error-code'), ms: Math.round(reply.elapsedTime) },
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', partnerId: (request.params as { partnerId?: string } | undefined)?.partnerId, statusCode: reply.statusCode, code: reply.getHeader('x-hub-error-code'), ms: Math.round(reply.elapsedTime) },
       'request completed',
     );
   });

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'gateway', level: config.settings.logLevel });
   const runtime = await startGatewayRuntime(config, logger);
   const address = await runtime.app.listen({ host: config.settings.host, port: config.settings.gatewayPort });
-  logger.info({ address }, 'gateway listening');
+  logger.info({ listenUrl: address }, 'gateway listening');
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
