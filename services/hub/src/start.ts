@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, type HubConfig } from '@hub/config';
-import { createLogger } from '@hub/observability';
+import { loadConfigOrExit, type HubConfig } from '@hub/config';
+import { createLogger, stopOnSignals } from '@hub/observability';
 import { startDemoSimulators, type DemoSimulators } from './demo-simulators.ts';
 import { startHub } from './hub.ts';
 import { ensureRedis } from './private-redis.ts';
@@ -33,16 +33,7 @@ function watchSimulators(simulators: DemoSimulators, logger: ReturnType<typeof c
 }
 
 async function main(): Promise<void> {
-  let config: HubConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger({ service: 'hub', level: config.settings.logLevel });
   const redis = await ensureRedis(config.settings);
   const effective: HubConfig = { ...config, settings: { ...config.settings, redisUrl: redis.url } };
@@ -65,25 +56,11 @@ async function main(): Promise<void> {
   say('');
   if (simulators) watchSimulators(simulators, logger);
 
-  let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      void (async () => {
-        try {
-          await hub.close();
-          await simulators?.close();
-          await redis.privateRedis?.stop();
-          process.exit(0);
-        } catch (err) {
-          logger.error({ err: { message: (err as Error).message } }, 'stop failed');
-          process.exit(1);
-        }
-      })();
-    });
-  }
+  stopOnSignals(logger, async () => {
+    await hub.close();
+    await simulators?.close();
+    await redis.privateRedis?.stop();
+  });
 }
 
 main().catch((err: Error) => {
