@@ -274,22 +274,22 @@ describe.each(backendNames)('routing and delivery on %s', (backendName) => {
       const gp = routed.deliveries.get('gp-1') as string;
 
       const next = new Date(Date.now() + 5_000);
-      expect(await store.recordAttempt(school, { outcome: 'retryable', httpStatus: 503, errorCode: 'HUB_ERR_PARTNER_5XX', durationMs: 120, nextAttemptAt: next })).toEqual({ attempts: 1 });
-      expect(await store.recordAttempt(school, { outcome: 'permanent', httpStatus: 400, errorCode: 'HUB_ERR_PARTNER_4XX', durationMs: 80.4 })).toEqual({ attempts: 2 });
+      expect(await store.recordAttempt(school, { outcome: 'retryable', httpStatus: 503, errorCode: 'HTTP_500', durationMs: 120, nextAttemptAt: next })).toEqual({ attempts: 1 });
+      expect(await store.recordAttempt(school, { outcome: 'permanent', httpStatus: 400, errorCode: 'HTTP_400', durationMs: 80.4 })).toEqual({ attempts: 2 });
       await expect(store.recordAttempt(uuidv7(), { outcome: 'retryable', durationMs: 1 })).rejects.toThrow(NotFoundError);
-      expect((await store.getDelivery(school))?.lastErrorCode).toBe('HUB_ERR_PARTNER_4XX');
+      expect((await store.getDelivery(school))?.lastErrorCode).toBe('HTTP_400');
 
-      expect(await store.deadLetter(school, { code: 'HUB_ERR_PARTNER_4XX' })).toBe(true);
-      expect(await store.deadLetter(school, { code: 'HUB_ERR_PARTNER_4XX' })).toBe(false);
-      expect(await store.deadLetter(gp, { code: 'HUB_ERR_RETRIES_EXHAUSTED' })).toBe(true);
+      expect(await store.deadLetter(school, { code: 'HTTP_400' })).toBe(true);
+      expect(await store.deadLetter(school, { code: 'HTTP_400' })).toBe(false);
+      expect(await store.deadLetter(gp, { code: 'RETRIES_EXHAUSTED' })).toBe(true);
 
       const listed = await store.listDeadLetters({ limit: 10, offset: 0 });
       expect(listed.total).toBe(2);
       const schoolLetter = listed.items.find((item) => item.deliveryId === school);
-      expect(schoolLetter).toMatchObject({ status: 'dead', lastErrorCode: 'HUB_ERR_PARTNER_4XX', attempts: 2, recipientPartnerId: 'school-1' });
+      expect(schoolLetter).toMatchObject({ status: 'dead', lastErrorCode: 'HTTP_400', attempts: 2, recipientPartnerId: 'school-1' });
       expect(schoolLetter?.attemptHistory.map((a) => [a.attempt, a.outcome, a.httpStatus, a.errorCode, a.durationMs])).toEqual([
-        [1, 'retryable', 503, 'HUB_ERR_PARTNER_5XX', 120],
-        [2, 'permanent', 400, 'HUB_ERR_PARTNER_4XX', 80],
+        [1, 'retryable', 503, 'HTTP_500', 120],
+        [2, 'permanent', 400, 'HTTP_400', 80],
       ]);
       expect(schoolLetter).not.toHaveProperty('payload');
       expect(await store.listDeadLetters({ limit: 10, offset: 0, partnerId: 'gp-1' })).toMatchObject({ total: 1, items: [{ deliveryId: gp }] });
@@ -301,7 +301,7 @@ describe.each(backendNames)('routing and delivery on %s', (backendName) => {
       ]);
       expect(await store.getDelivery(school)).toMatchObject({ status: 'pending', attempts: 0, lastErrorCode: null });
       expect(await store.replayDeliveries([school], { operatorId: 'op-1', reason: 'again' })).toEqual([]); // not dead any more
-      await store.deadLetter(school, { code: 'HUB_ERR_PARTNER_4XX' });
+      await store.deadLetter(school, { code: 'HTTP_400' });
       const second = await store.replayDeliveries([school], { operatorId: 'op-2', reason: 'second try' });
       expect(second.map((e) => e.jobId)).toEqual([`delivery-${school}-replay-2`]);
       const claimed = await store.claimOutbox(20, 0, { jobNames: ['deliver'] });
@@ -328,8 +328,8 @@ describe.each(backendNames)('routing and delivery on %s', (backendName) => {
     it('disables and enables a partner endpoint, with an action row each', async () => {
       const { store, db } = main;
       expect(await store.endpointDisabled('school-1')).toBe(false);
-      await store.disableEndpoint('school-1', 'HUB_ERR_PARTNER_GONE');
-      await store.disableEndpoint('school-1', 'HUB_ERR_PARTNER_GONE'); // a second worker seeing 410
+      await store.disableEndpoint('school-1', 'HTTP_410');
+      await store.disableEndpoint('school-1', 'HTTP_410'); // a second worker seeing 410
       expect(await store.endpointDisabled('school-1')).toBe(true);
       expect(await store.endpointDisabled('gp-1')).toBe(false);
       await store.enableEndpoint('school-1', 'op-1');
@@ -338,7 +338,7 @@ describe.each(backendNames)('routing and delivery on %s', (backendName) => {
         'SELECT partner_id, action, operator_id, reason FROM delivery_actions ORDER BY id',
       );
       expect(actions.rows).toEqual([
-        { partner_id: 'school-1', action: 'disable-endpoint', operator_id: null, reason: 'HUB_ERR_PARTNER_GONE' },
+        { partner_id: 'school-1', action: 'disable-endpoint', operator_id: null, reason: 'HTTP_410' },
         { partner_id: 'school-1', action: 'enable-endpoint', operator_id: 'op-1', reason: 'enabled by an operator' },
       ]);
     });
@@ -504,8 +504,8 @@ describe.each(backendNames)('routing and delivery on %s', (backendName) => {
       await store.saveRoutingOutcome(routed.input);
       const school = routed.deliveries.get('school-1') as string;
       const gp = routed.deliveries.get('gp-1') as string;
-      await store.recordAttempt(gp, { outcome: 'permanent', httpStatus: 400, errorCode: 'HUB_ERR_PARTNER_4XX', durationMs: 5 });
-      await store.deadLetter(gp, { code: 'HUB_ERR_PARTNER_4XX' });
+      await store.recordAttempt(gp, { outcome: 'permanent', httpStatus: 400, errorCode: 'HTTP_400', durationMs: 5 });
+      await store.deadLetter(gp, { code: 'HTTP_400' });
       await store.replayDeliveries([gp], { operatorId: 'op-1', reason: 'endpoint fixed' });
       await store.completeDelivery(school, { at: new Date(), channel: 'webhook' });
       await store.claimOutbox(50, 0);
