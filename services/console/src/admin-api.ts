@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import { problem, type HubErrorCode } from '@hub/errors';
-import { outboxJob, type OutboxEnqueuer, type OutboxJob } from '@hub/queues';
+import { deliverReferral, outboxJob, type OutboxEnqueuer, type OutboxJob } from '@hub/queues';
 import { resolveHeldReferral } from '@hub/routing';
 import type { Store } from '@hub/store';
 
@@ -112,8 +112,9 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
   app.post<{ Params: { deliveryId: string }; Body: { reason: string } }>(
     '/admin/dead-letters/:deliveryId/close',
     { schema: { params: { type: 'object', properties: { deliveryId: idSchema }, required: ['deliveryId'] }, body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: reasonSchema } } } },
-    async (request) => {
-      await store.closeDeadLetter(request.params.deliveryId, { operatorId: request.operatorId as string, reason: request.body.reason });
+    async (request, reply) => {
+      const closed = await store.closeDeadLetter(request.params.deliveryId, { operatorId: request.operatorId as string, reason: request.body.reason });
+      if (!closed) return send(reply, 'HUB_ERR_NOT_FOUND', request);
       return { status: 'closed' };
     },
   );
@@ -124,7 +125,13 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     async (request, reply) => {
       if (!config.partners.get(request.params.partnerId)) return send(reply, 'HUB_ERR_NOT_FOUND', request);
       await store.enableEndpoint(request.params.partnerId, request.operatorId as string);
-      return { status: 'enabled' };
+      // Deliveries parked while the endpoint was disabled wait on a timer: send them now.
+      const parked = await enqueuer.queue(deliverReferral.queue(request.params.partnerId)).getDelayed(0, 10_000);
+      let woken = 0;
+      for (const job of parked) {
+        if (await job.promote().then(() => true, () => false)) woken += 1;
+      }
+      return { status: 'enabled', resumedDeliveries: woken };
     },
   );
 

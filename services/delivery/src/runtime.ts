@@ -6,6 +6,9 @@ import { assertHandled, cappedExponentialBackoff, createRedisConnection, deliver
 import type { Store } from '@hub/store';
 import { deliverOnce, type DeliverDeps } from './deliver.ts';
 
+/** Handlers are idempotent, so a job whose worker died mid-send may simply run again. */
+const MAX_STALLS = 100;
+
 export interface DeliveryRuntime {
   workers: Map<string, Worker>;
   breakers: BreakerRegistry;
@@ -58,14 +61,24 @@ export async function startDeliveryRuntime(config: HubConfig, store: Store, logg
           log.info({ outcome: step.outcome }, 'delivery finished');
           return step.outcome;
         }
-        log.info({ reason: step.reason, spendsAttempt: step.spendsAttempt, delayMs: step.untilMs - Date.now() }, 'delivery delayed');
+        log.info({ delayReason: step.reason, spendsAttempt: step.spendsAttempt, delayMs: step.untilMs - Date.now() }, 'delivery delayed');
         await job.moveToDelayed(step.untilMs, token);
         throw new DelayedError();
       },
-      { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 4, settings: { backoffStrategy: cappedExponentialBackoff } },
+      { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 4, maxStalledCount: MAX_STALLS, settings: { backoffStrategy: cappedExponentialBackoff } },
     );
     worker.on('error', (err) => logger.warn({ partnerId: partner.id, err: { message: err.message } }, 'delivery worker error'));
-    worker.on('failed', (job, err) => logger.error({ partnerId: partner.id, jobId: job?.id, err: { message: err.message } }, 'delivery job failed'));
+    worker.on('failed', (job, err) => {
+      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
+      if (!final) {
+        logger.warn({ partnerId: partner.id, jobId: job.id, attemptsMade: job.attemptsMade, err: { message: err.message } }, 'delivery job failed; will retry');
+        return;
+      }
+      logger.error({ partnerId: partner.id, jobId: job?.id, err: { message: err.message } }, 'delivery job failed for good');
+      // Never silently dropped: a job BullMQ gives up on leaves a dead letter for an operator.
+      const deliveryId = job?.data.deliveryId;
+      if (deliveryId) store.deadLetter(deliveryId, { code: 'WORKER_FAILED' }).catch((e: Error) => logger.error({ deliveryId, err: { message: e.message } }, 'could not dead-letter a failed delivery job'));
+    });
     workers.set(partner.id, worker);
   }
 

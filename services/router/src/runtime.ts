@@ -51,10 +51,15 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
       }
       return outcome.kind;
     },
-    { connection: workerConnection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 8, settings: { backoffStrategy: cappedExponentialBackoff } },
+    { connection: workerConnection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 8, maxStalledCount: 100, settings: { backoffStrategy: cappedExponentialBackoff } },
   );
   worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'router worker error'));
-  worker.on('failed', (job, err) => logger.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'routing failed'));
+  worker.on('failed', (job, err) => {
+    const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
+    // A final failure stays visible as a failed job in the referral.route queue for an operator.
+    if (final) logger.error({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'routing failed for good');
+    else logger.warn({ jobId: job.id, attemptsMade: job.attemptsMade, err: { message: err.message } }, 'routing failed; will retry');
+  });
 
   return {
     worker,
