@@ -265,7 +265,7 @@ describe('the hub process losing itself or a dependency mid-delivery', () => {
     // The held send times out (the partner's 10 s) and the worker cannot record it: the job
     // fails with PostgreSQL away, and must be retried rather than dropped.
     await eventually(
-      async () => hub.logRecords().some((r) => r.msg === 'delivery job failed' && r.jobId === `delivery-${heldId}`),
+      async () => hub.logRecords().some((r) => r.msg === 'delivery job failed; will retry' && r.jobId === `delivery-${heldId}`),
       'the in-flight delivery job to fail while PostgreSQL is away',
       30_000,
     );
@@ -280,5 +280,21 @@ describe('the hub process losing itself or a dependency mid-delivery', () => {
     const deliveries = await expectAllDeliveredOnce(s, hub, accepted, 120_000);
     expect(deliveries).toHaveLength(16 * 3);
     expect(s.sims.webhook.received.filter((d) => d.webhookId === heldId).map((d) => d.status)).toEqual([0, 200]);
+  });
+
+  it('(d) SIGKILLed twice while the same delivery is in flight: it is still delivered, never stranded', { timeout: 360_000 }, async () => {
+    const s = await scenario({ redisUrl: inject('redisUrl') });
+    s.sims.webhook.script({ status: 200, hang: true, times: 2 }, '/partners/st-marys-primary');
+    let hub = await s.startHub();
+    const sent = await s.send(hub, 'manchester-yjs', noticeForStMarys());
+    expect(sent.status).toBe(202);
+    for (let crash = 1; crash <= 2; crash++) {
+      await s.sims.webhook.waitFor((r) => r.filter((d) => d.status === 0).length >= crash, 120_000);
+      await hub.kill('SIGKILL');
+      hub = await s.startHub();
+    }
+    const heldId = s.sims.webhook.received[0]!.webhookId;
+    await expectAllDeliveredOnce(s, hub, [sent.messageId as string], 150_000);
+    expect(s.sims.webhook.received.filter((d) => d.webhookId === heldId).map((d) => d.status)).toEqual([0, 0, 200]);
   });
 });
