@@ -351,7 +351,7 @@ async function main(): Promise<void> {
         await mkdir(deliveryProfileDir, { recursive: true });
       }
       sink.reset();
-      const delivery = await startDelivery('delivery-drain', ['--trace-gc']);
+      const delivery = await startDelivery('delivery-drain', deliveryProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${deliveryProfileDir}`] : []);
       services.delivery = delivery;
       const drainIdleRssKiB = delivery.memory()?.rssKiB ?? Number.NaN;
       const drainBusyBefore = await quietStart('drain');
@@ -411,7 +411,6 @@ async function main(): Promise<void> {
         sink: { received: sink.received.length, unique: new Set(sink.received.map((r) => r.webhookId)).size, rejected: sink.rejected.length },
         send: { meanMs: Number(sendMs?.mean ?? Number.NaN), p99Ms: Number(sendMs?.p99 ?? Number.NaN) },
         exit: await delivery.stop(),
-        ...(await import('node:fs/promises').then((fs) => fs.copyFile(path.join(work, 'delivery-drain.log'), '/tmp/delivery-drain-gc.log')).then(() => ({}))),
       };
       services.delivery = undefined;
       sink.reset();

@@ -178,7 +178,13 @@ referral for its slowest recipient. The same latency cut where the hub stamps it
 gateway's intake time ${stage(s, 'toGateway')} ms; → the router's decision ${stage(s, 'gatewayToRouted')} ms; → the sink's receipt
 ${stage(s, 'routedToReceipt')} ms. p99 over the first, middle and last third of the run (by when the POST was sent):
 ${s.p99ByThird.map((x) => fmt(x)).join(' / ')} ms. While the POSTs went on, the sink received ${fmt(s.deliveredPerSecDuringLoad)} deliveries/s (${fmt(r.settings.steadyRate * r.recipients.length)}/s
-were asked for).
+were asked for)${
+    s.deliveredPerSecDuringLoad < r.settings.steadyRate * r.recipients.length * 0.95
+      ? `: with the gateway and the router busy on the same two cores, the delivery workers could not keep up, so
+their queues grew for as long as the load lasted and the figures below are a queue's waiting time, not a steady
+state — they grow with the run's length, and from run to run with how much of the machine the delivery workers get`
+      : ''
+  }.
 
 | load | referrals/s sent | 202 | deliveries received | POST → receipt p50 ms | p90 ms | p99 ms | max ms | slowest recipient p99 ms | POST → 202 p99 ms | CPU % gateway | router | delivery | bench | PostgreSQL | Redis | other | busy before |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
