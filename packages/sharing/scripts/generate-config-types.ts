@@ -37,6 +37,6 @@ export function readCommitted(output: string): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const target of SHARING_CONFIG_TARGETS) {
     writeFileSync(`${REPO_ROOT}${target.output}`, await generateSharingConfigType(target.schema));
-    console.log(`Wrote ${target.output}.`);
+    process.stdout.write(`Wrote ${target.output}.` + '\n');
   }
 }

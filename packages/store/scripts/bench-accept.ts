@@ -57,7 +57,7 @@ await Promise.all(Array.from({ length: concurrency }, worker));
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p: number): string => (latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(2);
-console.log(
+process.stdout.write(
   JSON.stringify({
     backend: values.pglite ? 'pglite' : 'postgres',
     concurrency,
@@ -66,7 +66,7 @@ console.log(
     p50ms: pct(0.5),
     p99ms: pct(0.99),
     counts: await store.counts(),
-  }),
+  }) + '\n',
 );
 await store.close();
 if (!values.pglite) {

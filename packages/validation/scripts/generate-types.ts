@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     const shown = relative(REPO_ROOT, output);
     if (!check) {
       writeFileSync(output, generated);
-      console.log(`Wrote ${shown}.`);
+      process.stdout.write(`Wrote ${shown}.` + '\n');
       continue;
     }
     let current = '';
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
       console.error(`${shown} is out of date with ${source}; run \`pnpm gen:types\` and commit the result.`);
       stale += 1;
     } else {
-      console.log(`${shown} is up to date.`);
+      process.stdout.write(`${shown} is up to date.` + '\n');
     }
   }
   if (stale > 0) process.exit(1);
