@@ -200,6 +200,82 @@ async function withDataKey<T>(masterKeys: MasterKeys, referralId: string, wrappe
 export function createRoutingStore(deps: { db: Db; masterKeys: MasterKeys; nhsHmac: IdentifierHmac; assertOpen(): void }): RoutingStore {
   const { db, masterKeys, nhsHmac, assertOpen } = deps;
 
+  type CompleteResult = { ledgerEntryId: string } | { already: true };
+  interface PendingCompletion {
+    id: string;
+    at: Date;
+    channel: string;
+    resolve(result: CompleteResult): void;
+    reject(err: unknown): void;
+  }
+  /**
+   * Deliveries completed at about the same time are marked delivered and ledgered in ONE
+   * transaction: the ledger's chain lock and the commit are paid once per batch, not once per
+   * delivery (that lock serialises every disclosure). If the transaction fails, every caller in
+   * it gets the error and nothing of it is committed; the conditional update keeps a retry safe.
+   */
+  const MAX_COMPLETIONS_PER_BATCH = 64;
+  let completions: PendingCompletion[] = [];
+  let completionTimer: ReturnType<typeof setImmediate> | undefined;
+
+  async function flushCompletions(): Promise<void> {
+    if (completionTimer) clearImmediate(completionTimer);
+    completionTimer = undefined;
+    const batch = completions;
+    completions = [];
+    if (batch.length === 0) return;
+    try {
+      const results = await db.transaction(async (tx) => {
+        const out: CompleteResult[] = [];
+        const entries: LedgerEntryInput[] = [];
+        const entryIndex: number[] = [];
+        for (const item of batch) {
+          const delivered = await markDelivered(tx, item.id, item.at);
+          if (!delivered) {
+            if (!(await deliveryExists(tx, item.id))) throw new NotFoundError('no such delivery');
+            out.push({ already: true });
+            continue;
+          }
+          const entryId = uuidv7(item.at.getTime());
+          entryIndex.push(out.length);
+          out.push({ ledgerEntryId: entryId });
+          entries.push({
+            id: entryId,
+            at: item.at,
+            referralId: delivered.referralId,
+            deliveryId: delivered.deliveryId,
+            subjects: delivered.subjects,
+            recipientPartnerId: delivered.recipientPartnerId,
+            purpose: delivered.purpose,
+            art6: delivered.lawfulBasis.art6,
+            art9: delivered.lawfulBasis.art9 ?? null,
+            sch1Paragraph: delivered.lawfulBasis.sch1Paragraph ?? null,
+            art10: delivered.lawfulBasis.art10 ?? null,
+            fields: delivered.fields,
+            payloadSha256: delivered.payloadSha256,
+            channel: item.channel,
+            outcome: 'disclosed',
+            decidedByRule: delivered.ruleId,
+            decidedByOperator: delivered.operatorId,
+          });
+        }
+        if (entries.length > 0) await appendLedgerEntries(tx, entries);
+        return out;
+      });
+      batch.forEach((item, i) => item.resolve(results[i] as CompleteResult));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+      // One bad item (e.g. an unknown id) must not fail the others: retry each on its own.
+      for (const item of batch) {
+        completions.push(item);
+        await flushCompletions();
+      }
+    }
+  }
+
   async function subjectsOf(q: Queryable, referralId: string): Promise<string[]> {
     return [...new Set((await selectReferralPeople(q, referralId)).map((p) => p.hubPersonId))];
   }
@@ -339,34 +415,10 @@ export function createRoutingStore(deps: { db: Db; masterKeys: MasterKeys; nhsHm
       const id = requireUuid(deliveryId, 'deliveryId');
       const at = requireDate(input?.at, 'at');
       const channel = requireText(input.channel, 'channel');
-      return db.transaction(async (tx) => {
-        const delivered = await markDelivered(tx, id, at);
-        if (!delivered) {
-          if (!(await deliveryExists(tx, id))) throw new NotFoundError('no such delivery');
-          return { already: true as const };
-        }
-        const [entry] = await appendLedgerEntries(tx, [
-          {
-            id: uuidv7(at.getTime()),
-            at,
-            referralId: delivered.referralId,
-            deliveryId: delivered.deliveryId,
-            subjects: delivered.subjects,
-            recipientPartnerId: delivered.recipientPartnerId,
-            purpose: delivered.purpose,
-            art6: delivered.lawfulBasis.art6,
-            art9: delivered.lawfulBasis.art9 ?? null,
-            sch1Paragraph: delivered.lawfulBasis.sch1Paragraph ?? null,
-            art10: delivered.lawfulBasis.art10 ?? null,
-            fields: delivered.fields,
-            payloadSha256: delivered.payloadSha256,
-            channel,
-            outcome: 'disclosed',
-            decidedByRule: delivered.ruleId,
-            decidedByOperator: delivered.operatorId,
-          },
-        ]);
-        return { ledgerEntryId: (entry as { id: string }).id };
+      return new Promise<CompleteResult>((resolve, reject) => {
+        completions.push({ id, at, channel, resolve, reject });
+        if (completions.length >= MAX_COMPLETIONS_PER_BATCH) void flushCompletions();
+        else if (!completionTimer) completionTimer = setImmediate(() => void flushCompletions());
       });
     },
 

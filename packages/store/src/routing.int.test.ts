@@ -246,6 +246,21 @@ describe.each(backendNames)('routing and delivery on %s', (backendName) => {
       await expect(store.completeDelivery(uuidv7(), { at, channel: 'webhook' })).rejects.toThrow(NotFoundError);
     });
 
+    it('batches concurrent completions into one chain-valid transaction; an unknown id fails alone', async () => {
+      const { store } = main;
+      const routed = await routingOutcome(store, { shares: ['school-1', 'school-2', 'gp-1', 'gp-2', 'vcs-1'].map((recipient) => ({ recipient })) });
+      await store.saveRoutingOutcome(routed.input);
+      const ids = [...routed.deliveries.values()];
+      const unknown = uuidv7();
+      const results = await Promise.allSettled([...ids, unknown, ids[0] as string].map((id) => store.completeDelivery(id, { at: new Date(), channel: 'webhook' })));
+      const values = results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason));
+      expect(values.slice(0, ids.length).every((v) => typeof v === 'object' && v !== null && 'ledgerEntryId' in v)).toBe(true);
+      expect(values[ids.length]).toBeInstanceOf(NotFoundError);
+      expect(values[ids.length + 1]).toEqual({ already: true });
+      expect(await count(main, 'ledger WHERE referral_id = $1', [routed.referralId])).toBe(ids.length);
+      expect((await store.verifyLedger()).ok).toBe(true);
+    });
+
     it('from several connections at once still gives one ledger row', async () => {
       const { store } = main;
       const routed = await routingOutcome(store, { shares: [{ recipient: 'school-1' }, { recipient: 'gp-1' }] });
