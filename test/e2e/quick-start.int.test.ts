@@ -5,6 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureRedis } from '@hub/hub/private-redis';
+import { Redis } from 'ioredis';
 import { redisAnswers } from '@hub/queues';
 import { freePort } from '../support/services.ts';
 
@@ -87,6 +88,7 @@ describe('ensureRedis (the embedded default for `pnpm start`)', () => {
 describe('quick start: `pnpm start` on embedded PGlite, then `pnpm hub send`', () => {
   it('starts, prints where it listens, accepts a signed message from the CLI, and stops on SIGTERM', async () => {
     const port = await freePort();
+    const prefix = `qs${randomBytes(4).toString('hex')}`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: '',
@@ -96,7 +98,7 @@ describe('quick start: `pnpm start` on embedded PGlite, then `pnpm hub send`', (
       SIMULATOR_WEBHOOK_BASE_URL: `http://127.0.0.1:${await freePort()}`,
       SIMULATOR_FHIR_BASE_URL: `http://127.0.0.1:${await freePort()}/fhir`,
       SIMULATOR_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
-      HUB_QUEUE_PREFIX: `qs${randomBytes(4).toString('hex')}`,
+      HUB_QUEUE_PREFIX: prefix,
       LOG_LEVEL: 'info',
     };
     const hub = spawn(TSX, ['services/hub/src/start.ts'], { cwd: ROOT, env });
@@ -121,6 +123,11 @@ describe('quick start: `pnpm start` on embedded PGlite, then `pnpm hub send`', (
       const exited = new Promise<number | null>((resolve) => hub.once('exit', resolve));
       hub.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // The hub ran on the shared Redis: leave nothing of this run behind.
+      const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
     }
   }, 120_000);
 
