@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@hub/testing';
 import { freePort } from '../support/services.ts';
@@ -20,6 +21,7 @@ describe('service processes', () => {
   for (const service of ['gateway', 'router', 'delivery', 'console', 'scheduler']) {
     it(`${service}: /livez and /readyz answer, and SIGTERM exits 0`, async () => {
       const [gatewayPort, consolePort, healthPort] = [await freePort(), await freePort(), await freePort()];
+      const prefix = `svc${randomBytes(4).toString('hex')}`;
       const probePort = service === 'gateway' ? gatewayPort : service === 'console' ? consolePort : healthPort;
       const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [`services/${service}/src/main.ts`], {
         cwd: ROOT,
@@ -27,7 +29,7 @@ describe('service processes', () => {
           ...process.env,
           DATABASE_URL: db.url,
           REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-          HUB_QUEUE_PREFIX: `svc${randomBytes(4).toString('hex')}`,
+          HUB_QUEUE_PREFIX: prefix,
           GATEWAY_PORT: String(gatewayPort),
           CONSOLE_PORT: String(consolePort),
           HEALTH_PORT: String(healthPort),
@@ -55,6 +57,10 @@ describe('service processes', () => {
         child.kill('SIGTERM');
       }
       expect(await exited, output).toBe(0);
+      const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
     }, 90_000);
   }
 });
