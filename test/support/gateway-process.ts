@@ -186,18 +186,7 @@ async function launch(options: NodeProcessOptions, port: number): Promise<NodePr
     stdout,
     stderr,
     exited,
-    logRecords() {
-      const records: Array<Record<string, unknown>> = [];
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        try {
-          records.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // a line cut short by SIGKILL
-        }
-      }
-      return records;
-    },
+    logRecords: () => parseLogLines(lines),
     async waitForLog(msg, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       const matches = (value: unknown): boolean => typeof value === 'string' && (typeof msg === 'string' ? value === msg : msg.test(value));
@@ -310,4 +299,18 @@ export async function writeLoadPartnerConfig(): Promise<PartnerConfigDir> {
 export function freshMasterKey(keyId: string): { env: string; keyring: { activeKeyId: string; keys: Record<string, Buffer> } } {
   const key = randomBytes(32);
   return { env: `${keyId}:${key.toString('base64')}`, keyring: { activeKeyId: keyId, keys: { [keyId]: key } } };
+}
+
+/** The JSON log records among a process's output lines (a line cut short by SIGKILL is skipped). */
+export function parseLogLines(lines: readonly string[]): Array<Record<string, unknown>> {
+  const records: Array<Record<string, unknown>> = [];
+  for (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    try {
+      records.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // a line cut short by SIGKILL
+    }
+  }
+  return records;
 }

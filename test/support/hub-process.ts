@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './services.ts';
+import { parseLogLines } from './gateway-process.ts';
+
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const HUB_START = 'services/hub/src/start.ts';
@@ -126,18 +128,7 @@ async function launch(options: HubProcessOptions, gatewayPort: number, consolePo
     consoleUrl: `http://127.0.0.1:${consolePort}`,
     lines,
     exited,
-    logRecords() {
-      const records: Array<Record<string, unknown>> = [];
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        try {
-          records.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // a line cut short by SIGKILL
-        }
-      }
-      return records;
-    },
+    logRecords: () => parseLogLines(lines),
     kill,
     async stop(timeoutMs = 20_000) {
       if (exitInfo) return exitInfo;
