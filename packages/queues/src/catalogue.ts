@@ -103,3 +103,8 @@ export function assertHandled(queueName: string, handled: readonly string[]): vo
   const missing = expected.filter((name) => !handled.includes(name));
   if (missing.length > 0) throw new Error(`No handler for job names on ${queueName}: ${missing.join(', ')}`);
 }
+
+/** Every queue the hub runs, given the ids of the partners that receive deliveries. */
+export function hubQueueNames(recipientPartnerIds: Iterable<string>): string[] {
+  return [routeReferral.queue, ...[...recipientPartnerIds].sort().map((id) => deliverReferral.queue(id))];
+}
