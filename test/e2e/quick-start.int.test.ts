@@ -95,6 +95,7 @@ describe('quick start: `pnpm start` on embedded PGlite, then `pnpm hub send`', (
       HUB_DATA_DIR: tempDir(),
       GATEWAY_PORT: String(port),
       CONSOLE_PORT: String(await freePort()),
+      HEALTH_PORT: '0',
       SIMULATOR_WEBHOOK_BASE_URL: `http://127.0.0.1:${await freePort()}`,
       SIMULATOR_FHIR_BASE_URL: `http://127.0.0.1:${await freePort()}/fhir`,
       SIMULATOR_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,

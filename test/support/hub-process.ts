@@ -82,6 +82,8 @@ async function launch(options: HubProcessOptions, gatewayPort: number, consolePo
     HOME: process.env.HOME ?? tmpdir(),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    // Any free port for /metrics, so hubs started side by side do not collide on the default.
+    HEALTH_PORT: '0',
     ...options.env,
     HUB_START_SIMULATORS: 'false',
     GATEWAY_PORT: String(gatewayPort),

@@ -4,7 +4,7 @@ import { loadSettings, type Settings } from './settings.ts';
 import { loadSharingConfig, type SharingConfig } from '@hub/sharing';
 
 export { ConfigError } from './errors.ts';
-export { loadSettings, parseKeyring, MAX_SIGNATURE_TOLERANCE_SECONDS } from './settings.ts';
+export { loadSettings, parseKeyring, MAX_SIGNATURE_TOLERANCE_SECONDS, DEMO_CONSOLE_ACCOUNTS_FILE } from './settings.ts';
 export type { Settings, Keyring, HubMode } from './settings.ts';
 export { loadPartnerRegistry } from './partners.ts';
 export type { Partner, PartnerRegistry, OrganisationType, MessageType } from './partners.ts';

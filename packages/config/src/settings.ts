@@ -41,6 +41,13 @@ export interface Settings {
   adminTokens: ReadonlyMap<string, string>;
   /** Whether `start` runs the local partner simulators (demo mode only). */
   startSimulators: boolean;
+  /**
+   * The console's accounts file (HUB_CONSOLE_ACCOUNTS). Demo mode defaults to the published demo
+   * accounts; in production it is undefined unless set, and the console refuses to start without it.
+   */
+  consoleAccountsFile: string | undefined;
+  /** Minutes without activity after which a console session ends (HUB_CONSOLE_IDLE_MINUTES). */
+  consoleIdleMinutes: number;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -50,6 +57,9 @@ const DEMO_MASTER_KEYS = 'demo-2026:nBjdh/zMiVy2FsCUi54+j6Hp0cy/2hdZ4svY3ctT3K0=
 
 /** Published on purpose: only for demo mode, so the admin API works from a fresh clone. */
 const DEMO_ADMIN_TOKENS = 'demo-operator:demo-operator-token';
+
+/** Published on purpose: only for demo mode; `hub console hash-password` makes real ones. */
+export const DEMO_CONSOLE_ACCOUNTS_FILE = path.join(repoRoot, 'config', 'console-accounts.demo.yaml');
 
 /** The Standard Webhooks library fixes its own window at 300 s; ours may only be narrower. */
 export const MAX_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -159,6 +169,9 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     else adminTokens.set(operatorId, token);
   }
 
+  // Only the console needs accounts: it refuses to start without them (other services do not care).
+  const consoleAccountsFile = env.HUB_CONSOLE_ACCOUNTS ? path.resolve(env.HUB_CONSOLE_ACCOUNTS) : mode === 'demo' ? DEMO_CONSOLE_ACCOUNTS_FILE : undefined;
+
   return {
     mode,
     configDir,
@@ -183,5 +196,7 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     breakerResetMs: intSetting(env, 'HUB_BREAKER_RESET_MS', 30_000, 50, 3_600_000, problems),
     adminTokens,
     startSimulators: boolSetting(env, 'HUB_START_SIMULATORS', mode === 'demo', problems),
+    consoleAccountsFile,
+    consoleIdleMinutes: intSetting(env, 'HUB_CONSOLE_IDLE_MINUTES', 20, 1, 24 * 60, problems),
   };
 }

@@ -87,6 +87,23 @@ export {
   FUTURE_TOLERANCE_MS,
 } from './dates.ts';
 export type { CalendarDate } from './dates.ts';
+export {
+  HIDDEN,
+  maskAddressLine,
+  maskCode,
+  maskDate,
+  maskDateOfBirth,
+  maskedReferralView,
+  maskEmail,
+  maskIdentifier,
+  maskName,
+  maskNhsNumber,
+  maskPhone,
+  maskPostcode,
+  maskText,
+} from './mask.ts';
+export type { DetailSection, MaskedAddress, MaskedContact, MaskedDetail, MaskedPerson, MaskedReferralView, MaskedStaffContact } from './mask.ts';
+export { subjectAccessDueDate, extendDueDate, isOverdue, nextWorkingDay } from './sar-due-date.ts';
 
 export type * from './generated/inbound-messages.ts';
 

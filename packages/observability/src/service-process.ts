@@ -6,12 +6,19 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
+/** What `/metrics` serves: a prom-client Registry fits. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
 /**
  * `/livez` (the process answers; never depends on PostgreSQL or Redis, so an outage causes no
- * restart storm) and `/readyz` (the service's own readiness check) for services that have no
- * HTTP server of their own: the router, delivery workers and scheduler.
+ * restart storm), `/readyz` (the service's own readiness check) and, given a registry, the
+ * Prometheus `/metrics` — on the private health port of every service (the gateway's own port
+ * is public, so its metrics are never served there).
  */
-export async function startHealthServer(opts: { host: string; port: number; ready: () => Promise<boolean> }): Promise<HealthServer> {
+export async function startHealthServer(opts: { host: string; port: number; ready: () => Promise<boolean>; registry?: MetricsSource }): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
     const send = (status: number, body: object): void => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -22,6 +29,17 @@ export async function startHealthServer(opts: { host: string; port: number; read
       opts.ready().then(
         (ok) => send(ok ? 200 : 503, { status: ok ? 'ready' : 'not-ready' }),
         () => send(503, { status: 'not-ready' }),
+      );
+      return;
+    }
+    const registry = opts.registry;
+    if (registry && req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+          res.end(text);
+        },
+        () => send(500, { status: 'metrics-unavailable' }),
       );
       return;
     }

@@ -12,11 +12,15 @@ export interface RoutingDeps {
   now?: () => Date;
 }
 
+/**
+ * `sourceType` is the message's catalogue type (checked at intake). `notDisclosedTo` names the
+ * recipient of each `not-disclosed` ledger row the routing wrote (null: no recipient), for metrics.
+ */
 export type RouteOutcome =
-  | { kind: 'routed'; referralId: string; deliveries: number; jobs: OutboxJob[] }
-  | { kind: 'held'; referralId: string; reasons: string[]; jobs: OutboxJob[] }
+  | { kind: 'routed'; referralId: string; sourceType: string; deliveries: number; jobs: OutboxJob[]; notDisclosedTo: (string | null)[] }
+  | { kind: 'held'; referralId: string; sourceType: string; reasons: string[]; jobs: OutboxJob[]; notDisclosedTo: (string | null)[] }
   | { kind: 'already-routed'; referralId: string }
-  | { kind: 'feedback-recorded'; deliveryId: string }
+  | { kind: 'feedback-recorded'; sourceType: string; deliveryId: string }
   | { kind: 'message-missing' };
 
 type FeedbackKind = 'acknowledged' | 'accepted' | 'declined' | 'closed';
@@ -102,7 +106,7 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   if (isFeedbackType(envelope.type)) {
     const deliveryId = String(envelope.data.deliveryId);
     await deps.store.recordFeedback(deliveryId, { kind: FEEDBACK_KIND[envelope.type] as FeedbackKind, at: inbound.receivedAt });
-    return { kind: 'feedback-recorded', deliveryId };
+    return { kind: 'feedback-recorded', sourceType: envelope.type, deliveryId };
   }
 
   const referralId = referralIdFor(messageId);
@@ -138,6 +142,7 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
       messageId,
       sourcePartnerId: inbound.partnerId,
       sourceType: envelope.type,
+      ...(referral.sourceReference ? { sourceReference: referral.sourceReference } : {}),
       urgency: referral.urgency,
       receivedAt: inbound.receivedAt,
       canonical: Buffer.from(JSON.stringify(referral), 'utf8'),
@@ -149,7 +154,10 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   });
   if (!saved.created) return { kind: 'already-routed', referralId };
   const jobs = saved.outbox.map(outboxJob);
-  return plan.hold ? { kind: 'held', referralId, reasons: holdReasons, jobs } : { kind: 'routed', referralId, deliveries: deliveries.length, jobs };
+  // One not-disclosed ledger row was written per not-share decision (see saveRoutingOutcome).
+  const notDisclosedTo = decisions.filter((d) => d.decision === 'not-share').map((d) => d.recipientPartnerId);
+  const sourceType = envelope.type;
+  return plan.hold ? { kind: 'held', referralId, sourceType, reasons: holdReasons, jobs, notDisclosedTo } : { kind: 'routed', referralId, sourceType, deliveries: deliveries.length, jobs, notDisclosedTo };
 }
 
 export type HoldResolution =

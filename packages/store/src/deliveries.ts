@@ -163,6 +163,8 @@ function toSummary(row: SummaryDbRow): DeliverySummary {
 export interface DeliveryWithKey {
   summary: DeliverySummary;
   urgency: ReferralUrgency;
+  /** The referral's receipt. */
+  receivedAt: Date;
   wrappedKey: WrappedDataKey;
   payload: SealedValue;
 }
@@ -171,6 +173,7 @@ export async function selectDelivery(q: Queryable, deliveryId: string): Promise<
   const result = await q.query<
     SummaryDbRow & {
       urgency: ReferralUrgency;
+      received_at: Date;
       key_id: string;
       dek_wrapped: unknown;
       dek_iv: unknown;
@@ -180,7 +183,7 @@ export async function selectDelivery(q: Queryable, deliveryId: string): Promise<
       payload_ciphertext: unknown;
     }
   >(
-    `SELECT ${SUMMARY_COLUMNS}, r.urgency, r.key_id, r.dek_wrapped, r.dek_iv, r.dek_tag, d.payload_iv, d.payload_tag, d.payload_ciphertext
+    `SELECT ${SUMMARY_COLUMNS}, r.urgency, r.received_at, r.key_id, r.dek_wrapped, r.dek_iv, r.dek_tag, d.payload_iv, d.payload_tag, d.payload_ciphertext
        FROM deliveries d JOIN referrals r ON r.id = d.referral_id
       WHERE d.id = $1::uuid`,
     [deliveryId],
@@ -190,6 +193,7 @@ export async function selectDelivery(q: Queryable, deliveryId: string): Promise<
   return {
     summary: toSummary(row),
     urgency: row.urgency,
+    receivedAt: row.received_at,
     wrappedKey: { keyId: row.key_id, wrappedKey: toBuffer(row.dek_wrapped), wrapIv: toBuffer(row.dek_iv), wrapTag: toBuffer(row.dek_tag) },
     payload: { iv: toBuffer(row.payload_iv), tag: toBuffer(row.payload_tag), ciphertext: toBuffer(row.payload_ciphertext) },
   };

@@ -31,3 +31,8 @@ export type { Envelope, Keyring, MasterKeys } from './crypto.ts';
 export { ROUTE_JOB_NAME } from './inbound.ts';
 export { DELIVER_JOB_NAME, DELIVERY_JOB_PRIORITY } from './outbox.ts';
 export { CLOSED_ON_REVIEW_REASON } from './routing-store.ts';
+export type { BreakerStateName, Overview, PartnerHealth, ReadModelStore, ReferralListItem, ReferralSearch, TimelineEvent } from './read-model-types.ts';
+export { londonDayStart, londonNextDayStart, SOURCE_REFERENCE_HMAC_LABEL } from './read-model-store.ts';
+export { DEADLINE_AT_RISK_WINDOW_MS } from './metrics-queries.ts';
+export type { DeliveryGauges, PartnerCount } from './metrics-queries.ts';
+export type { AuditEvent, AuditEventRecord, AuditOutcome, AuditQuery, ConsoleSession, ConsoleSessionInput, ConsoleStore } from './console-types.ts';

@@ -15,8 +15,14 @@ export interface ReferralSearch {
   from?: Date;
   /** receivedAt < to */
   to?: Date;
-  /** A referral status, or a delivery status that any of its deliveries has. */
+  /**
+   * A referral status, or a delivery status that any of its deliveries has: `routed` and `held`
+   * match the referral's status; `pending`, `delivered` and `dead` match referrals with at least
+   * one delivery in that status; `closed` matches both referrals closed on review and referrals
+   * with a dead letter an operator closed.
+   */
   status?: ReferralStatus | DeliveryStatus;
+  /** 1 to 1000. Items are newest first (receivedAt, then referralId, descending); `total` ignores limit and offset. */
   limit: number;
   offset: number;
 }

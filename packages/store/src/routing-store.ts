@@ -44,7 +44,9 @@ import {
 } from './deliveries.ts';
 import { NotFoundError } from './errors.ts';
 import { deliverJob, insertOutboxJobs } from './outbox.ts';
+import { selectDeliveryGauges } from './metrics-queries.ts';
 import { linkPeopleByNhsNumber } from './people.ts';
+import { sourceReferenceDigest } from './read-model-store.ts';
 import type { DecisionRow } from './referrals.ts';
 import {
   canonicalContext,
@@ -197,8 +199,15 @@ async function withDataKey<T>(masterKeys: MasterKeys, referralId: string, wrappe
   }
 }
 
-export function createRoutingStore(deps: { db: Db; masterKeys: MasterKeys; nhsHmac: IdentifierHmac; assertOpen(): void }): RoutingStore {
-  const { db, masterKeys, nhsHmac, assertOpen } = deps;
+export function createRoutingStore(deps: {
+  db: Db;
+  masterKeys: MasterKeys;
+  nhsHmac: IdentifierHmac;
+  /** Keyed HMAC of referrals' source references (see read-model-store.ts). */
+  sourceReferenceHmac: IdentifierHmac;
+  assertOpen(): void;
+}): RoutingStore {
+  const { db, masterKeys, nhsHmac, sourceReferenceHmac, assertOpen } = deps;
 
   type CompleteResult = { ledgerEntryId: string } | { already: true };
   interface PendingCompletion {
@@ -302,6 +311,7 @@ export function createRoutingStore(deps: { db: Db; masterKeys: MasterKeys; nhsHm
       const sourceType = requireText(r.sourceType, 'referral.sourceType');
       const urgency = requireOneOf(r.urgency, URGENCIES, 'referral.urgency');
       const receivedAt = requireDate(r.receivedAt, 'referral.receivedAt');
+      const sourceReference = optionalText(r.sourceReference, 'referral.sourceReference');
       const canonical = requireBuffer(r.canonical, 'referral.canonical');
       if (!Array.isArray(r.people)) throw new TypeError('referral.people must be an array');
       const people = r.people.map((p, i) => ({
@@ -341,6 +351,7 @@ export function createRoutingStore(deps: { db: Db; masterKeys: MasterKeys; nhsHm
           routedAt: holdReasons ? null : now,
           wrappedKey: wrapped,
           canonical: sealedCanonical,
+          sourceReferenceHmac: sourceReference === null ? null : sourceReferenceDigest(sourceReferenceHmac, sourceReference),
         });
         if (!created) return { created: false, outbox: [] };
         await insertReferralPeople(tx, referralId, people);
@@ -387,7 +398,7 @@ export function createRoutingStore(deps: { db: Db; masterKeys: MasterKeys; nhsHm
       const payload = await withDataKey(masterKeys, summary.referralId, found.wrappedKey, (key) =>
         openWithDataKey(key, payloadContext(summary.referralId, summary.deliveryId), found.payload),
       );
-      return { ...summary, urgency: found.urgency, payload };
+      return { ...summary, urgency: found.urgency, referralReceivedAt: found.receivedAt, payload };
     },
 
     async deliveryRecipient(deliveryId) {
@@ -603,6 +614,12 @@ export function createRoutingStore(deps: { db: Db; masterKeys: MasterKeys; nhsHm
     async markDeadlineMissed(deliveryId, at) {
       assertOpen();
       return setDeadlineMissed(db, requireUuid(deliveryId, 'deliveryId'), requireDate(at, 'at'));
+    },
+
+    async deliveryGauges(now, atRiskWindowMs) {
+      assertOpen();
+      const window = requireNonNegativeInteger(atRiskWindowMs, 'atRiskWindowMs');
+      return selectDeliveryGauges(db, requireDate(now, 'now'), window);
     },
 
     async verifyLedger(options) {

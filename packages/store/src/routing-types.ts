@@ -1,6 +1,7 @@
 // Types of the routing, delivery and ledger part of the Store (see RoutingStore).
 import type { LedgerEntry, LedgerQuery, LedgerVerification, VerifyOptions } from '@hub/ledger';
 import type { OutboxEntry } from './types.ts';
+import type { DeliveryGauges } from './metrics-queries.ts';
 
 export type ReferralUrgency = 'routine' | 'medium' | 'high' | 'urgent';
 export type ReferralStatus = 'routed' | 'held' | 'closed';
@@ -22,6 +23,11 @@ export interface ReferralInput {
   messageId: string;
   sourcePartnerId: string;
   sourceType: string;
+  /**
+   * The source's own reference for the referral (searchable by exact match). Stored only as an
+   * HMAC (key derived from the master key, label SOURCE_REFERENCE_HMAC_LABEL), never in plaintext.
+   */
+  sourceReference?: string;
   urgency: ReferralUrgency;
   receivedAt: Date;
   /** The canonical referral's JSON bytes; stored encrypted under the referral's own data key. */
@@ -111,6 +117,8 @@ export interface DeliverySummary {
 export interface StoredDelivery extends DeliverySummary {
   /** The referral's urgency (for the adapter, e.g. the email subject's flag). */
   urgency: ReferralUrgency;
+  /** When the hub received the referral's message (for the delivery latency metric). */
+  referralReceivedAt: Date;
   /** The exact bytes to send, decrypted. */
   payload: Buffer;
 }
@@ -223,6 +231,8 @@ export interface RoutingStore {
   dueDeadlines(now: Date): Promise<DueDeadline[]>;
   /** Marks a missed deadline once; false if it was marked already. */
   markDeadlineMissed(deliveryId: string, at: Date): Promise<boolean>;
+  /** Counts per recipient for the metrics sampled on scrape: open dead letters and deadlines at risk (due within `atRiskWindowMs` or past, not delivered, not yet marked missed). */
+  deliveryGauges(now: Date, atRiskWindowMs: number): Promise<DeliveryGauges>;
   /** Checks the ledger's hash chain (see @hub/ledger verifyLedger). */
   verifyLedger(options?: VerifyOptions): Promise<LedgerVerification>;
   queryLedger(query: LedgerQuery): Promise<LedgerEntry[]>;

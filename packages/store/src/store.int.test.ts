@@ -357,12 +357,15 @@ describe.each(backendNames)('store on %s', (backendName) => {
         [backend.schema],
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'audit_events',
+        'console_sessions',
         'deliveries',
         'delivery_actions',
         'delivery_attempts',
         'inbound_messages',
         'ledger',
         'outbox',
+        'partner_breakers',
         'partner_endpoints',
         'people',
         'referral_people',

@@ -12,7 +12,9 @@ import { loadMigrations, runMigrations } from './migrate.ts';
 import { claimOutboxRows, countPendingOutbox, markOutboxQueued } from './outbox.ts';
 import { NHS_NUMBER_HMAC_LABEL } from './people.ts';
 import { createPostgresDb } from './postgres-db.ts';
+import { createReadModelStore, SOURCE_REFERENCE_HMAC_LABEL } from './read-model-store.ts';
 import { createRoutingStore } from './routing-store.ts';
+import { createConsoleStore } from './console-store.ts';
 import type { AcceptResult, InboundInput, Store, StoreOptions, StoredInbound } from './types.ts';
 import { UUID, uuidv7 } from './uuid.ts';
 
@@ -119,6 +121,7 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
   assertSchemaName(schema);
   const masterKeys: MasterKeys = loadMasterKeys(options.keyring);
   const nhsHmac = deriveIdentifierHmac(options.keyring, NHS_NUMBER_HMAC_LABEL);
+  const sourceReferenceHmac = deriveIdentifierHmac(options.keyring, SOURCE_REFERENCE_HMAC_LABEL);
   const logger = options.logger ?? stderrLogger;
   const poolSize = options.poolSize ?? 10;
   const pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
@@ -168,7 +171,9 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
   const store: Store = {
     backend: db.kind,
 
-    ...createRoutingStore({ db, masterKeys, nhsHmac, assertOpen }),
+    ...createRoutingStore({ db, masterKeys, nhsHmac, sourceReferenceHmac, assertOpen }),
+    ...createReadModelStore({ db, sourceReferenceHmac, assertOpen }),
+    ...createConsoleStore({ db, assertOpen }),
 
     async migrate() {
       assertOpen();

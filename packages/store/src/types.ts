@@ -1,6 +1,8 @@
 import type { StoreLogger } from './db.ts';
 import type { Keyring } from './crypto.ts';
+import type { ReadModelStore } from './read-model-types.ts';
 import type { RoutingStore } from './routing-types.ts';
+import type { ConsoleStore } from './console-types.ts';
 
 export interface InboundInput {
   partnerId: string;
@@ -64,7 +66,7 @@ export interface StoreCounts {
   outboxPending: number;
 }
 
-export interface Store extends RoutingStore {
+export interface Store extends RoutingStore, ConsoleStore, ReadModelStore {
   readonly backend: 'postgres' | 'pglite';
   /** Applies pending SQL migrations; safe to call concurrently from several processes. */
   migrate(): Promise<void>;

@@ -5,6 +5,7 @@ import { problem, type HubErrorCode } from '@hub/errors';
 import { deliverReferral, outboxJob, type OutboxEnqueuer, type OutboxJob } from '@hub/queues';
 import { resolveHeldReferral } from '@hub/routing';
 import type { Store } from '@hub/store';
+import { NO_PARTNER_LABEL, type HubMetrics } from '@hub/observability';
 
 export interface AdminApiDeps {
   config: HubConfig;
@@ -12,6 +13,10 @@ export interface AdminApiDeps {
   enqueuer: OutboxEnqueuer;
   /** operator id → bearer token (from HUB_ADMIN_TOKENS). */
   tokens: ReadonlyMap<string, string>;
+  /** The clock of the audit rows (tests pass their own). */
+  now?: () => Date;
+  /** hub_disclosures_total for the not-disclosed ledger rows an operator's close writes. */
+  metrics?: HubMetrics;
 }
 
 declare module 'fastify' {
@@ -33,6 +38,41 @@ export function operatorForToken(tokens: ReadonlyMap<string, string>, presented:
   let found: string | undefined;
   for (const [operatorId, token] of tokens) if (timingSafeEqual(digest(token), presentedDigest)) found = operatorId;
   return found;
+}
+
+/** The admin API's state-changing calls, as the audit trail names them (actor = operator id, role `api-token`). */
+const AUDITED_CALLS: Readonly<Record<string, { action: string; targetType: string; param?: string }>> = {
+  '/admin/holds/:referralId/share': { action: 'hold.share', targetType: 'referral', param: 'referralId' },
+  '/admin/holds/:referralId/close': { action: 'hold.close', targetType: 'referral', param: 'referralId' },
+  '/admin/dead-letters/replay': { action: 'dead-letter.replay', targetType: 'delivery' },
+  '/admin/dead-letters/:deliveryId/close': { action: 'dead-letter.close', targetType: 'delivery', param: 'deliveryId' },
+  '/admin/partners/:partnerId/enable': { action: 'endpoint.enable', targetType: 'partner', param: 'partnerId' },
+  '/admin/ledger/verify': { action: 'ledger.verify', targetType: 'ledger' },
+};
+
+function shortText(value: unknown, max: number): string | null {
+  return typeof value === 'string' && value.length > 0 && value.length <= max && !value.includes('\u0000') ? value : null;
+}
+
+/** Appends the audit row of an authenticated state-changing call, whatever its outcome. */
+async function auditAdminCall(store: Store, now: () => Date, request: FastifyRequest, statusCode: number): Promise<void> {
+  const spec = AUDITED_CALLS[request.routeOptions.url ?? ''];
+  if (!spec || request.method !== 'POST' || !request.operatorId) return;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const body = (request.body && typeof request.body === 'object' ? request.body : {}) as { reason?: unknown; deliveryIds?: unknown };
+  const deliveryIds = Array.isArray(body.deliveryIds) ? body.deliveryIds : undefined;
+  await store.appendAudit({
+    at: now(),
+    actor: request.operatorId,
+    role: 'api-token',
+    action: spec.action,
+    targetType: spec.targetType,
+    targetId: spec.param ? shortText(params[spec.param], 256) : deliveryIds?.length === 1 ? shortText(deliveryIds[0], 256) : null,
+    reason: shortText(body.reason, 2000),
+    outcome: statusCode < 400 ? 'ok' : 'failed',
+    ip: request.ip ?? null,
+    details: { status: statusCode, channel: 'admin-api', ...(deliveryIds ? { deliveries: deliveryIds.length } : {}) },
+  });
 }
 
 function send(reply: FastifyReply, code: HubErrorCode, request: FastifyRequest): FastifyReply {
@@ -63,6 +103,17 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     request.operatorId = operatorId;
   });
 
+  const now = deps.now ?? (() => new Date());
+  app.addHook('onSend', async (request, reply, payload) => {
+    try {
+      await auditAdminCall(store, now, request, reply.statusCode);
+    } catch (err) {
+      // The call has happened; a missing audit row must at least be loud.
+      request.log.error({ reqId: request.id, err: { message: (err as Error).message } }, 'admin API call not audited');
+    }
+    return payload;
+  });
+
   app.get('/admin/holds', async () => ({ holds: await store.listHolds() }));
 
   app.post<{ Params: { referralId: string }; Body: { recipients: { partnerId: string; purpose?: string }[]; reason: string } }>(
@@ -89,6 +140,8 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     async (request, reply) => {
       const result = await resolveHeldReferral(routingDeps, request.params.referralId, { operatorId: request.operatorId as string, reason: request.body.reason, close: true });
       if (result.kind !== 'closed') return send(reply, 'HUB_ERR_NOT_FOUND', request);
+      // Closing a hold writes one not-disclosed ledger row with no recipient.
+      deps.metrics?.disclosures.inc({ partner: NO_PARTNER_LABEL, outcome: 'not-disclosed' });
       return { status: 'closed' };
     },
   );
@@ -115,6 +168,9 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     async (request, reply) => {
       const closed = await store.closeDeadLetter(request.params.deliveryId, { operatorId: request.operatorId as string, reason: request.body.reason });
       if (!closed) return send(reply, 'HUB_ERR_NOT_FOUND', request);
+      // One not-disclosed ledger row for the delivery's recipient (a partner id from config).
+      const recipient = deps.metrics ? await store.deliveryRecipient(request.params.deliveryId).catch(() => null) : null;
+      if (recipient) deps.metrics?.disclosures.inc({ partner: recipient, outcome: 'not-disclosed' });
       return { status: 'closed' };
     },
   );

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '@hub/config';
-import { createLogger, stopOnSignals } from '@hub/observability';
+import { createHubMetrics, createLogger, startHealthServer, stopOnSignals } from '@hub/observability';
 import { openMigratedStore } from '@hub/store';
 import { startConsoleRuntime } from './runtime.ts';
 
@@ -9,11 +9,15 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'console', level: config.settings.logLevel });
   if (config.settings.adminTokens.size === 0) logger.warn({}, 'HUB_ADMIN_TOKENS is empty: every admin call will be refused');
   const store = await openMigratedStore(config.settings, { logger: logger.child({ component: 'store' }) });
-  const runtime = await startConsoleRuntime(config, store, logger);
+  const metrics = createHubMetrics({ service: 'console' });
+  const runtime = await startConsoleRuntime(config, store, logger, { metrics });
   const address = await runtime.app.listen({ host: config.settings.host, port: config.settings.consolePort });
-  logger.info({ listenUrl: address }, 'console listening');
+  // /metrics on the health port, like every service (the console's own port serves operators).
+  const health = await startHealthServer({ host: config.settings.host, port: config.settings.healthPort, ready: () => store.ping().then(() => true), registry: metrics.registry });
+  logger.info({ listenUrl: address, healthPort: health.port }, 'console listening');
   stopOnSignals(logger, async () => {
     await runtime.close();
+    await health.close();
     await store.close();
   });
 }

@@ -2,23 +2,29 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import { problem } from '@hub/errors';
-import type { Logger } from '@hub/observability';
-import { createRedisConnection, OutboxEnqueuer } from '@hub/queues';
+import type { HubMetrics, Logger } from '@hub/observability';
+import { createRedisConnection, hubQueueNames, OutboxEnqueuer } from '@hub/queues';
 import type { Store } from '@hub/store';
 import { registerAdminApi } from './admin-api.ts';
+import type { ConsoleDeps } from './web/context.ts';
+import { pageRoutes } from './web/pages/index.ts';
+import { registerConsoleWeb } from './web/register.ts';
+import { createAuditRecorder } from './web/security.ts';
 
 export interface ConsoleRuntime {
   app: FastifyInstance;
   enqueuer: OutboxEnqueuer;
+  /** What the console's pages are built on (tests walk consoleRoutes(deps)). */
+  deps: ConsoleDeps;
   close(): Promise<void>;
 }
 
 /**
- * The console service. For now it serves the operators' admin JSON API (holds, dead letters,
- * partner endpoints, ledger) and health probes; the browser console is built on it later.
- * Bind it to a private interface: it is never exposed to partners.
+ * The console service: the browser console for staff (sign-in, roles, pages, queue board, audit
+ * trail), the operators' admin JSON API (bearer tokens) and health probes. Bind it to a private
+ * interface: it is never exposed to partners. `opts.now` is the clock of sessions and audit rows.
  */
-export async function startConsoleRuntime(config: HubConfig, store: Store, logger: Logger): Promise<ConsoleRuntime> {
+export async function startConsoleRuntime(config: HubConfig, store: Store, logger: Logger, opts: { metrics?: HubMetrics; now?: () => Date } = {}): Promise<ConsoleRuntime> {
   const producer = createRedisConnection(config.settings.redisUrl, 'producer');
   producer.on('error', () => undefined);
   const enqueuer = new OutboxEnqueuer({ connection: producer, prefix: config.settings.queuePrefix, outbox: store, logger: logger.child({ component: 'console-enqueuer' }) });
@@ -35,7 +41,6 @@ export async function startConsoleRuntime(config: HubConfig, store: Store, logge
     request.log.error({ reqId: request.id, err: { message: error.message } }, 'unexpected error');
     return reply.code(500).header('content-type', 'application/problem+json; charset=utf-8').send(problem('HUB_ERR_INTERNAL', { instance: `urn:uuid:${request.id}` }));
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).header('content-type', 'application/problem+json; charset=utf-8').send(problem('HUB_ERR_NOT_FOUND', { instance: `urn:uuid:${request.id}` })));
   app.get('/livez', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {
@@ -45,10 +50,25 @@ export async function startConsoleRuntime(config: HubConfig, store: Store, logge
       return reply.code(503).send({ status: 'not-ready' });
     }
   });
-  await app.register(async (scope) => registerAdminApi(scope, { config, store, enqueuer, tokens: config.settings.adminTokens }));
+  const now = opts.now ?? (() => new Date());
+  const audit = createAuditRecorder(store, now);
+  const queueNames = hubQueueNames(config.partners.all().filter((p) => p.delivery).map((p) => p.id));
+  const deps: ConsoleDeps = { config, store, enqueuer, queues: () => queueNames.map((name) => enqueuer.queue(name)), audit, now, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
+  await app.register(async (scope) => registerAdminApi(scope, { config, store, enqueuer, tokens: config.settings.adminTokens, now, ...(opts.metrics ? { metrics: opts.metrics } : {}) }));
+  // The browser console: sessions, pages, /queues, security headers and the 404 page (JSON under /admin).
+  try {
+    await registerConsoleWeb(app, deps, pageRoutes(deps));
+  } catch (err) {
+    // e.g. an unusable accounts file (ConfigError): stop what was started, then fail loudly.
+    await app.close().catch(() => undefined);
+    await enqueuer.close().catch(() => undefined);
+    producer.disconnect();
+    throw err;
+  }
   return {
     app,
     enqueuer,
+    deps,
     async close() {
       await app.close();
       await enqueuer.close();

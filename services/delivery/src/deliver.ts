@@ -1,6 +1,7 @@
 import type { BreakerResult, DeliveryResult } from '@hub/adapters';
 import { nextAttemptDelay } from '@hub/adapters';
 import type { Store } from '@hub/store';
+import type { HubMetrics } from '@hub/observability';
 
 /** What the worker must do with the job after one try. */
 export type DeliveryStep =
@@ -16,6 +17,8 @@ export interface DeliverDeps {
   now?: () => number;
   random?: () => number;
   onAlert?(event: { kind: 'endpoint-disabled' | 'dead-letter'; partnerId: string; deliveryId: string; code: string }): void;
+  /** Attempts, retries, dead letters, disclosures and latency (labels: partner id and outcome codes only). */
+  metrics?: HubMetrics;
 }
 
 /**
@@ -37,25 +40,35 @@ export async function deliverOnce(deps: DeliverDeps, deliveryId: string): Promis
     return { kind: 'delay', untilMs: now() + result.retryAfterMs, spendsAttempt: false, reason: 'breaker-open' };
   }
   const durationMs = now() - started;
+  const partner = delivery.recipientPartnerId;
   if (result.kind === 'delivered') {
     await deps.store.recordAttempt(deliveryId, { outcome: 'delivered', ...(result.status ? { httpStatus: result.status } : {}), durationMs });
-    await deps.store.completeDelivery(deliveryId, { at: new Date(now()), channel: delivery.channel });
+    deps.metrics?.deliveryAttempts.inc({ partner, outcome: 'delivered' });
+    const at = new Date(now());
+    const completed = await deps.store.completeDelivery(deliveryId, { at, channel: delivery.channel });
+    // Only the transition to delivered writes the ledger row: a rerun after a crash counts nothing twice.
+    if ('ledgerEntryId' in completed && deps.metrics) {
+      deps.metrics.disclosures.inc({ partner, outcome: 'disclosed' });
+      deps.metrics.deliveryLatency.observe({ partner }, Math.max(0, at.getTime() - delivery.referralReceivedAt.getTime()) / 1000);
+    }
     return { kind: 'done', outcome: 'delivered' };
   }
   const failure = result as Exclude<DeliveryResult, { kind: 'delivered' }>;
   const { attempts } = await deps.store.recordAttempt(deliveryId, { outcome: failure.kind, ...(failure.status ? { httpStatus: failure.status } : {}), errorCode: failure.code, durationMs });
+  deps.metrics?.deliveryAttempts.inc({ partner, outcome: failure.kind });
   const next = nextAttemptDelay({ attemptsMade: attempts, result: failure, scheduleMs: [...deps.retryScheduleMs], ...(deps.random ? { random: deps.random } : {}) });
   switch (next.action) {
     case 'retry':
+      deps.metrics?.deliveryRetries.inc({ partner });
       return { kind: 'delay', untilMs: now() + next.delayMs, spendsAttempt: true, reason: failure.code };
     case 'dead-letter':
-      await deps.store.deadLetter(deliveryId, { code: next.code });
-      deps.onAlert?.({ kind: 'dead-letter', partnerId: delivery.recipientPartnerId, deliveryId, code: next.code });
+      if (await deps.store.deadLetter(deliveryId, { code: next.code })) deps.metrics?.deadLetters.inc({ partner });
+      deps.onAlert?.({ kind: 'dead-letter', partnerId: partner, deliveryId, code: next.code });
       return { kind: 'done', outcome: 'dead-letter' };
     case 'disable-endpoint':
-      await deps.store.disableEndpoint(delivery.recipientPartnerId, next.code);
-      await deps.store.deadLetter(deliveryId, { code: next.code });
-      deps.onAlert?.({ kind: 'endpoint-disabled', partnerId: delivery.recipientPartnerId, deliveryId, code: next.code });
+      await deps.store.disableEndpoint(partner, next.code);
+      if (await deps.store.deadLetter(deliveryId, { code: next.code })) deps.metrics?.deadLetters.inc({ partner });
+      deps.onAlert?.({ kind: 'endpoint-disabled', partnerId: partner, deliveryId, code: next.code });
       return { kind: 'done', outcome: 'endpoint-disabled' };
   }
 }

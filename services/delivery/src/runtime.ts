@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { createAdapterFor, createBreakerRegistry, type BreakerRegistry, type DeliveryAdapter } from '@hub/adapters';
 import type { HubConfig } from '@hub/config';
-import type { Logger } from '@hub/observability';
+import type { BreakerStateLabel, HubMetrics, Logger } from '@hub/observability';
 import { assertHandled, cappedExponentialBackoff, createRedisConnection, deliverReferral, type DeliverReferralPayload } from '@hub/queues';
 import type { Store } from '@hub/store';
 import { deliverOnce, type DeliverDeps } from './deliver.ts';
@@ -20,6 +20,7 @@ export interface DeliveryRuntimeOptions {
   concurrency?: number;
   disabledRecheckMs?: number;
   breakerResetMs?: number;
+  metrics?: HubMetrics;
 }
 
 /**
@@ -33,17 +34,29 @@ export async function startDeliveryRuntime(config: HubConfig, store: Store, logg
   const adapters = new Map<string, DeliveryAdapter>();
   const workers = new Map<string, Worker>();
   const connections: { disconnect(): void }[] = [];
+  const { metrics } = opts;
+
+  // Each breaker transition: the metric, and the partner-health row the console shows.
+  const onBreaker = (state: BreakerStateLabel) => (partnerId: string): void => {
+    metrics?.breakerChanged(partnerId, state);
+    store.recordBreakerState(partnerId, state, new Date()).catch((err: Error) => logger.warn({ partnerId, err: { message: err.message } }, 'could not record the breaker state'));
+  };
+  breakers.on('open', onBreaker('open'));
+  breakers.on('halfOpen', onBreaker('half-open'));
+  breakers.on('close', onBreaker('closed'));
 
   for (const partner of config.partners.all()) {
     if (!partner.delivery) continue;
     const adapter = createAdapterFor(partner);
     adapters.set(partner.id, adapter);
     const send = breakers.breakerFor(partner.id, adapter);
+    metrics?.breakerState.set({ partner: partner.id }, 0);
     const deps: DeliverDeps = {
       store,
       send: (input) => send(input),
       retryScheduleMs: opts.retryScheduleMs,
       disabledRecheckMs: opts.disabledRecheckMs ?? 300_000,
+      ...(metrics ? { metrics } : {}),
       onAlert: (event) => logger.error({ alert: event.kind, partnerId: event.partnerId, deliveryId: event.deliveryId, code: event.code }, event.kind === 'endpoint-disabled' ? 'partner endpoint disabled (410): deliveries wait until an admin re-enables it' : 'delivery dead-lettered'),
     };
     const queueName = deliverReferral.queue(partner.id);
@@ -77,7 +90,14 @@ export async function startDeliveryRuntime(config: HubConfig, store: Store, logg
       logger.error({ partnerId: partner.id, jobId: job?.id, err: { message: err.message } }, 'delivery job failed for good');
       // Never silently dropped: a job BullMQ gives up on leaves a dead letter for an operator.
       const deliveryId = job?.data.deliveryId;
-      if (deliveryId) store.deadLetter(deliveryId, { code: 'WORKER_FAILED' }).catch((e: Error) => logger.error({ deliveryId, err: { message: e.message } }, 'could not dead-letter a failed delivery job'));
+      if (deliveryId) {
+        store.deadLetter(deliveryId, { code: 'WORKER_FAILED' }).then(
+          (dead) => {
+            if (dead) metrics?.deadLetters.inc({ partner: partner.id });
+          },
+          (e: Error) => logger.error({ deliveryId, err: { message: e.message } }, 'could not dead-letter a failed delivery job'),
+        );
+      }
     });
     workers.set(partner.id, worker);
   }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import { problem, type HubErrorCode, type ProblemIssue } from '@hub/errors';
-import type { Logger } from '@hub/observability';
+import { isFeedbackType, isReferralSourceType } from '@hub/domain';
+import { UNKNOWN_LABEL, type HubMetrics, type Logger } from '@hub/observability';
 import type { OutboxJob } from '@hub/queues';
 import type { Store } from '@hub/store';
 import type { MessageValidator } from '@hub/validation';
@@ -19,6 +20,15 @@ export interface GatewayDeps {
   /** Reports whether Redis answers, for /readyz's information only (it never gates readiness). */
   redisStatus?: () => 'up' | 'down';
   now?: () => Date;
+  /** Intake counters; `/metrics` itself is served on the private health port, never by this app. */
+  metrics?: HubMetrics;
+}
+
+const INBOUND_ROUTE = '/v1/inbound/:partnerId';
+
+/** A message type as a metric label: a catalogue type, else `unknown` (never a raw value). */
+function typeLabel(type: string | undefined): string {
+  return type !== undefined && (isReferralSourceType(type) || isFeedbackType(type)) ? type : UNKNOWN_LABEL;
 }
 
 const RETRY_AFTER_STORAGE_SECONDS = 5;
@@ -60,6 +70,24 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
   });
+  // How each intake request ended, for the metrics counted when its response is sent.
+  const intakeOutcomes = new WeakMap<object, IntakeOutcome>();
+  const { metrics } = deps;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.routeOptions.url !== INBOUND_ROUTE) return;
+      metrics.intakeRequests.inc({ status: String(reply.statusCode) });
+      const outcome = intakeOutcomes.get(request);
+      const type = typeLabel(outcome?.messageType);
+      if (outcome?.kind === 'accepted') metrics.messagesReceived.inc({ type });
+      else if (outcome?.kind === 'duplicate') metrics.messagesDuplicate.inc({ type });
+      else {
+        // Every other answer carries its HUB_ERR code (set by sendProblem, also for parser errors).
+        const code = reply.getHeader('x-hub-error-code');
+        metrics.messagesRejected.inc({ type, code: typeof code === 'string' && /^HUB_ERR_[A-Z_]+$/.test(code) ? code : UNKNOWN_LABEL });
+      }
+    });
+  }
   app.addHook('onResponse', async (request, reply) => {
     // Method, route and status only: never the URL's query, a header value or the body.
     request.log.info(
@@ -102,7 +130,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
   });
 
   app.post<{ Params: { partnerId: string }; Body: Buffer }>(
-    '/v1/inbound/:partnerId',
+    INBOUND_ROUTE,
     {
       schema: {
         params: { type: 'object', properties: { partnerId: { type: 'string' } }, required: ['partnerId'] },
@@ -112,6 +140,7 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
     async (request, reply) => {
       if (!Buffer.isBuffer(request.body)) return sendProblem(reply, 'HUB_ERR_UNSUPPORTED_MEDIA_TYPE', request.id);
       const outcome = await receiveInbound(intakeDeps, { partnerId: request.params.partnerId, headers: request.headers, body: request.body });
+      intakeOutcomes.set(request, outcome);
       return answer(reply, request.id, outcome);
     },
   );

@@ -8,8 +8,13 @@ import type { MessageValidator, ValidationIssue } from '@hub/validation';
 import type { PartnerRateLimiter } from './rate-limit.ts';
 import type { SignatureVerifier, WebhookHeaders } from './signature.ts';
 
-/** Every way an inbound request can end. Mapped to an HTTP answer in one exhaustive switch. */
-export type IntakeOutcome =
+/**
+ * Every way an inbound request can end. Mapped to an HTTP answer in one exhaustive switch.
+ * `messageType` is set once the envelope has been validated (so it is a catalogue type), for metrics.
+ */
+export type IntakeOutcome = IntakeResult & { messageType?: string };
+
+type IntakeResult =
   | { kind: 'accepted'; messageId: string }
   | { kind: 'duplicate'; messageId: string }
   | { kind: 'conflict' }
@@ -54,7 +59,7 @@ function header(headers: InboundRequest['headers'], name: string): string | unde
   return typeof value === 'string' ? value : undefined;
 }
 
-type Rejection = Exclude<IntakeOutcome, { kind: 'accepted' | 'duplicate' | 'conflict' | 'storage-unavailable' }>;
+type Rejection = Exclude<IntakeResult, { kind: 'accepted' | 'duplicate' | 'conflict' | 'storage-unavailable' }>;
 
 /**
  * Authenticates, checks and durably stores one inbound message. Order matters:
@@ -84,7 +89,18 @@ export async function receiveInbound(deps: IntakeDeps, req: InboundRequest): Pro
 
   const bodySha256 = createHash('sha256').update(req.body).digest('hex');
   const checked = checkBody(deps, partner.messageTypes, req.body);
-  if ('rejection' in checked) return answerRejection(deps, partner.id, webhookId, bodySha256, checked.rejection);
+  const typed = (outcome: IntakeResult): IntakeOutcome => (checked.type === undefined ? outcome : { ...outcome, messageType: checked.type });
+  if ('rejection' in checked) return typed(await answerRejection(deps, partner.id, webhookId, bodySha256, checked.rejection));
+  return typed(await storeChecked(deps, { partnerId: partner.id, webhookId, bodySha256, now, body: req.body }, checked));
+}
+
+/** Stores a message whose body passed every check (a feedback message only from the delivery's recipient). */
+async function storeChecked(
+  deps: IntakeDeps,
+  req: { partnerId: string; webhookId: string; bodySha256: string; now: Date; body: Buffer },
+  checked: { type: string; data: unknown },
+): Promise<IntakeResult> {
+  const { partnerId, webhookId, bodySha256, now } = req;
   if (FEEDBACK_TYPES.has(checked.type)) {
     // Only the recipient of a delivery may report on it; an unknown delivery gets the same answer.
     let recipient: string | null;
@@ -94,12 +110,12 @@ export async function receiveInbound(deps: IntakeDeps, req: InboundRequest): Pro
       if (err instanceof StoreUnavailableError) return { kind: 'storage-unavailable' };
       throw err;
     }
-    if (recipient !== partner.id) return answerRejection(deps, partner.id, webhookId, bodySha256, { kind: 'feedback-not-recipient' });
+    if (recipient !== partnerId) return answerRejection(deps, partnerId, webhookId, bodySha256, { kind: 'feedback-not-recipient' });
   }
 
   try {
     const result = await deps.store.acceptInbound({
-      partnerId: partner.id,
+      partnerId,
       webhookId,
       type: checked.type,
       schemaId: deps.validator.schemaIdFor(checked.type),
@@ -126,7 +142,8 @@ export async function receiveInbound(deps: IntakeDeps, req: InboundRequest): Pro
   }
 }
 
-function checkBody(deps: IntakeDeps, allowedTypes: ReadonlySet<string>, body: Buffer): { type: string; data: unknown } | { rejection: Rejection } {
+/** `type` is set once the envelope is valid (the envelope schema lists the catalogue's types). */
+function checkBody(deps: IntakeDeps, allowedTypes: ReadonlySet<string>, body: Buffer): { type: string; data: unknown } | { rejection: Rejection; type?: string } {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -143,13 +160,13 @@ function checkBody(deps: IntakeDeps, allowedTypes: ReadonlySet<string>, body: Bu
   const envelope = deps.validator.validateEnvelope(parsed);
   if (!envelope.ok) return { rejection: { kind: 'bad-envelope', issues: envelope.issues } };
   const { type, data } = envelope.envelope;
-  if (!allowedTypes.has(type)) return { rejection: { kind: 'type-not-allowed' } };
+  if (!allowedTypes.has(type)) return { rejection: { kind: 'type-not-allowed' }, type };
   const issues = deps.validator.validateMessage(type, data);
-  if (issues.length > 0) return { rejection: { kind: 'invalid', issues } };
+  if (issues.length > 0) return { rejection: { kind: 'invalid', issues }, type };
   return { type, data };
 }
 
-async function answerRejection(deps: IntakeDeps, partnerId: string, webhookId: string, bodySha256: string, rejection: Rejection): Promise<IntakeOutcome> {
+async function answerRejection(deps: IntakeDeps, partnerId: string, webhookId: string, bodySha256: string, rejection: Rejection): Promise<IntakeResult> {
   try {
     const earlier = await deps.store.findInbound(partnerId, webhookId);
     if (!earlier) return rejection;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubConfig } from '@hub/config';
-import type { Logger } from '@hub/observability';
+import type { HubMetrics, Logger } from '@hub/observability';
 import { createRedisConnection, OutboxEnqueuer, startOutboxSweeper, type OutboxSweeper } from '@hub/queues';
 import { openMigratedStore, type Store } from '@hub/store';
 import { createMessageValidator } from '@hub/validation';
@@ -20,7 +20,7 @@ export interface GatewayRuntime {
  * queue producer, outbox sweeper and the Fastify app. Fails loudly when PostgreSQL cannot be
  * migrated; starts without Redis (the outbox holds accepted messages until it is back).
  */
-export async function startGatewayRuntime(config: HubConfig, logger: Logger, opts: { schema?: string; store?: Store } = {}): Promise<GatewayRuntime> {
+export async function startGatewayRuntime(config: HubConfig, logger: Logger, opts: { schema?: string; store?: Store; metrics?: HubMetrics } = {}): Promise<GatewayRuntime> {
   const { settings } = config;
   const ownsStore = !opts.store;
   const store = opts.store ?? (await openMigratedStore(settings, { logger: logger.child({ component: 'store' }), ...(opts.schema ? { schema: opts.schema } : {}) }));
@@ -42,7 +42,7 @@ export async function startGatewayRuntime(config: HubConfig, logger: Logger, opt
   const enqueuer = new OutboxEnqueuer({ connection, prefix: settings.queuePrefix, outbox: store, logger: logger.child({ component: 'enqueuer' }) });
   const sweeper = startOutboxSweeper({ outbox: store, enqueuer, intervalMs: settings.sweepIntervalMs, minAgeMs: settings.sweepMinAgeMs, logger: logger.child({ component: 'outbox-sweeper' }) });
   const validator = createMessageValidator({ allowTestNhsNumbers: settings.allowTestNhsNumbers });
-  const app = buildApp({ config, store, validator, enqueuer, logger, redisStatus: () => redisStatus });
+  const app = buildApp({ config, store, validator, enqueuer, logger, redisStatus: () => redisStatus, ...(opts.metrics ? { metrics: opts.metrics } : {}) });
 
   return {
     app,

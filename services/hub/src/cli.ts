@@ -4,18 +4,23 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { ConfigError, loadConfig } from '@hub/config';
+import { consoleCommand } from '@hub/console';
 import { ledgerCommand } from './ledger-cli.ts';
 
 const USAGE = `Usage:
   pnpm hub send <file.json> --as <partnerId> [--url http://127.0.0.1:8080] [--id <webhook-id>]
   pnpm hub ledger verify [--page-size N]
+  pnpm hub console hash-password   (reads the password from stdin)
 
 Signs the file's bytes with the partner's first secret from the partner registry
 (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) and POSTs them to
 <url>/v1/inbound/<partnerId>. Prints the status and the hub's answer.
 
 ledger verify walks the disclosure ledger's hash chain (DATABASE_URL, or the embedded
-database under HUB_DATA_DIR) and reports the first broken link; exit 1 if there is one.`;
+database under HUB_DATA_DIR) and reports the first broken link; exit 1 if there is one.
+
+console hash-password prints the scrypt hash of a password for the console accounts file
+(HUB_CONSOLE_ACCOUNTS); it asks without echo on a terminal, or reads a pipe.`;
 
 async function send(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -69,6 +74,9 @@ async function main(): Promise<void> {
         return;
       case 'ledger':
         process.exitCode = await ledgerCommand(rest);
+        return;
+      case 'console':
+        process.exitCode = await consoleCommand(rest);
         return;
       default:
         console.error(USAGE);

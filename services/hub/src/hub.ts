@@ -2,10 +2,11 @@ import type { HubConfig } from '@hub/config';
 import { startConsoleRuntime, type ConsoleRuntime } from '@hub/console';
 import { startDeliveryRuntime, type DeliveryRuntime } from '@hub/delivery';
 import { startGatewayRuntime, type GatewayRuntime } from '@hub/gateway';
-import type { Logger } from '@hub/observability';
+import { createHubMetrics, type HubMetrics, type Logger } from '@hub/observability';
+import { hubQueueNames, snapshotQueues } from '@hub/queues';
 import { startRouterRuntime, type RouterRuntime } from '@hub/router';
 import { startDeadlineMonitor, type DeadlineMonitor } from '@hub/routing';
-import { openMigratedStore, type Store } from '@hub/store';
+import { DEADLINE_AT_RISK_WINDOW_MS, openMigratedStore, type Store } from '@hub/store';
 import { RETRY_SCHEDULE_MS } from '@hub/adapters';
 
 export interface HubRuntime {
@@ -16,6 +17,8 @@ export interface HubRuntime {
   console: ConsoleRuntime;
   /** The scheduler's Operation Encompass deadline monitor (the gateway runs the outbox sweeper). */
   deadlines: DeadlineMonitor;
+  /** One registry for every service of the process (default label service="hub"); `start.ts` serves it on the health port. */
+  metrics: HubMetrics;
   close(): Promise<void>;
 }
 
@@ -26,14 +29,27 @@ export interface HubRuntime {
 export async function startHub(config: HubConfig, logger: Logger, opts: { schema?: string } = {}): Promise<HubRuntime> {
   const { settings } = config;
   const store = await openMigratedStore(settings, { logger: logger.child({ component: 'store' }), ...(opts.schema ? { schema: opts.schema } : {}) });
-  const gateway = await startGatewayRuntime(config, logger.child({ service: 'gateway' }), { store });
-  const router = await startRouterRuntime(config, store, logger.child({ service: 'router' }));
+  const metrics = createHubMetrics({ service: 'hub' });
+  const gateway = await startGatewayRuntime(config, logger.child({ service: 'gateway' }), { store, metrics });
+  const router = await startRouterRuntime(config, store, logger.child({ service: 'router' }), { metrics });
   const delivery = await startDeliveryRuntime(config, store, logger.child({ service: 'delivery' }), {
     retryScheduleMs: settings.retryScheduleMs ?? RETRY_SCHEDULE_MS,
     breakerResetMs: settings.breakerResetMs,
+    metrics,
   });
-  const consoleRuntime = await startConsoleRuntime(config, store, logger.child({ service: 'console' }));
-  const deadlines = startDeadlineMonitor({ store, logger: logger.child({ service: 'scheduler' }), intervalMs: 30_000 });
+  const consoleRuntime = await startConsoleRuntime(config, store, logger.child({ service: 'console' }), { metrics });
+  const deadlines = startDeadlineMonitor({
+    store,
+    logger: logger.child({ service: 'scheduler' }),
+    intervalMs: 30_000,
+    onMissed: (due) => metrics.deadlineMisses.inc({ partner: due.recipientPartnerId }),
+  });
+  // What the scheduler samples on scrape when the services run apart: queues, dead letters, deadlines.
+  const recipients = config.partners.all().filter((p) => p.delivery).map((p) => p.id);
+  const queues = hubQueueNames(recipients).map((name) => gateway.enqueuer.queue(name));
+  const metricsLogger = logger.child({ service: 'scheduler', component: 'metrics' });
+  metrics.collectQueues(() => snapshotQueues(queues), { logger: metricsLogger });
+  metrics.collectDeliveryGauges(() => store.deliveryGauges(new Date(), DEADLINE_AT_RISK_WINDOW_MS), { partnerIds: recipients, logger: metricsLogger });
   return {
     store,
     gateway,
@@ -41,6 +57,7 @@ export async function startHub(config: HubConfig, logger: Logger, opts: { schema
     delivery,
     console: consoleRuntime,
     deadlines,
+    metrics,
     async close() {
       deadlines.stop();
       await gateway.close();

@@ -1,5 +1,5 @@
-import { loadConfigOrExit, type HubConfig } from '@hub/config';
-import { createLogger, stopOnSignals } from '@hub/observability';
+import { DEMO_CONSOLE_ACCOUNTS_FILE, loadConfigOrExit, type HubConfig } from '@hub/config';
+import { createLogger, startHealthServer, stopOnSignals } from '@hub/observability';
 import { startDemoSimulators, type DemoSimulators } from './demo-simulators.ts';
 import { startHub } from './hub.ts';
 import { ensureRedis } from './private-redis.ts';
@@ -41,11 +41,14 @@ async function main(): Promise<void> {
   const hub = await startHub(effective, logger);
   const address = await hub.gateway.app.listen({ host: config.settings.host, port: config.settings.gatewayPort });
   const consoleAddress = await hub.console.app.listen({ host: config.settings.host, port: config.settings.consolePort });
+  const health = await startHealthServer({ host: config.settings.host, port: config.settings.healthPort, ready: () => hub.store.ping().then(() => true), registry: hub.metrics.registry });
 
   say('');
   say('Early Help Referral Hub is running');
   say(`  gateway   ${address}/v1/inbound/{partnerId}   (health: ${address}/livez, ${address}/readyz)`);
+  say(`  console   ${consoleAddress}/   (staff sign-in; accounts from ${config.settings.consoleAccountsFile === DEMO_CONSOLE_ACCOUNTS_FILE ? 'the DEMO file: viewer, operator, dpo, admin with passwords "demo-<name>-pass"' : 'HUB_CONSOLE_ACCOUNTS'})`);
   say(`  admin API ${consoleAddress}/admin/…   (operators' bearer tokens from HUB_ADMIN_TOKENS${config.settings.mode === 'demo' && !process.env.HUB_ADMIN_TOKENS ? '; demo: "demo-operator-token"' : ''})`);
+  say(`  metrics   http://${config.settings.host.includes(':') ? `[${config.settings.host}]` : config.settings.host}:${health.port}/metrics   (Prometheus; keep this port private)`);
   say(`  storage   ${describeDatabase(config)}`);
   say(`  queues    Redis ${redis.privateRedis ? `(private redis-server, pid ${redis.privateRedis.pid}, AOF in ${config.settings.dataDir}/redis)` : `at ${new URL(redis.url).host}`}`);
   say(`  mode      ${config.settings.mode}${config.settings.demoMasterKey ? ' — using the published DEMO master key: never put real data in this instance' : ''}`);
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
   if (simulators) watchSimulators(simulators, logger);
 
   stopOnSignals(logger, async () => {
+    await health.close();
     await hub.close();
     await simulators?.close();
     await redis.privateRedis?.stop();

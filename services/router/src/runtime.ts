@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { HubConfig } from '@hub/config';
-import type { Logger } from '@hub/observability';
+import { NO_PARTNER_LABEL, UNKNOWN_LABEL, type HubMetrics, type Logger } from '@hub/observability';
 import { assertHandled, cappedExponentialBackoff, createRedisConnection, OutboxEnqueuer, routeReferral, type RouteReferralPayload } from '@hub/queues';
 import { routeMessage, type RouteOutcome } from '@hub/routing';
 import type { Store } from '@hub/store';
@@ -15,7 +15,8 @@ export interface RouterRuntime {
  * The router: consumes `referral.route`, applies the sharing rules, and hands the delivery
  * jobs it committed to the queues (the outbox sweeper covers a crash in between).
  */
-export async function startRouterRuntime(config: HubConfig, store: Store, logger: Logger, opts: { concurrency?: number } = {}): Promise<RouterRuntime> {
+export async function startRouterRuntime(config: HubConfig, store: Store, logger: Logger, opts: { concurrency?: number; metrics?: HubMetrics } = {}): Promise<RouterRuntime> {
+  const { metrics } = opts;
   const { settings } = config;
   const producer = createRedisConnection(settings.redisUrl, 'producer');
   producer.on('error', () => undefined);
@@ -30,7 +31,18 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
     routeReferral.queue,
     async (job: Job<RouteReferralPayload>) => {
       if (job.name !== routeReferral.name) throw new Error(`unexpected job name on ${routeReferral.queue}`);
-      const outcome: RouteOutcome = await routeMessage({ store, partners: config.partners, sharing: config.sharing }, job.data.messageId);
+      let outcome: RouteOutcome;
+      try {
+        outcome = await routeMessage({ store, partners: config.partners, sharing: config.sharing }, job.data.messageId);
+      } catch (err) {
+        metrics?.referralsRouted.inc({ source_type: UNKNOWN_LABEL, outcome: 'failed' });
+        throw err;
+      }
+      // Labels: the catalogue type the routing read (checked at intake), partner ids from config.
+      metrics?.referralsRouted.inc({ source_type: 'sourceType' in outcome ? outcome.sourceType : UNKNOWN_LABEL, outcome: outcome.kind });
+      if (outcome.kind === 'routed' || outcome.kind === 'held') {
+        for (const partnerId of outcome.notDisclosedTo) metrics?.disclosures.inc({ partner: partnerId ?? NO_PARTNER_LABEL, outcome: 'not-disclosed' });
+      }
       const log = logger.child({ jobId: job.id, messageId: job.data.messageId });
       switch (outcome.kind) {
         case 'routed':

@@ -1,8 +1,8 @@
 import { loadConfigOrExit } from '@hub/config';
-import { createLogger, startHealthServer, stopOnSignals } from '@hub/observability';
-import { createRedisConnection, OutboxEnqueuer, startOutboxSweeper } from '@hub/queues';
+import { createHubMetrics, createLogger, startHealthServer, stopOnSignals } from '@hub/observability';
+import { createRedisConnection, hubQueueNames, OutboxEnqueuer, snapshotQueues, startOutboxSweeper } from '@hub/queues';
 import { startDeadlineMonitor } from '@hub/routing';
-import { openMigratedStore } from '@hub/store';
+import { DEADLINE_AT_RISK_WINDOW_MS, openMigratedStore } from '@hub/store';
 
 /**
  * The scheduler: the outbox sweeper (queues anything committed but not yet queued) and the
@@ -17,8 +17,20 @@ async function main(): Promise<void> {
   producer.on('error', () => undefined);
   const enqueuer = new OutboxEnqueuer({ connection: producer, prefix: settings.queuePrefix, outbox: store, logger: logger.child({ component: 'enqueuer' }) });
   const sweeper = startOutboxSweeper({ outbox: store, enqueuer, intervalMs: settings.sweepIntervalMs, minAgeMs: settings.sweepMinAgeMs, logger: logger.child({ component: 'outbox-sweeper' }) });
-  const deadlines = startDeadlineMonitor({ store, logger: logger.child({ component: 'deadline-monitor' }), intervalMs: 30_000 });
-  const health = await startHealthServer({ host: settings.host, port: settings.healthPort, ready: () => store.ping().then(() => true) });
+  const metrics = createHubMetrics({ service: 'scheduler' });
+  // The scheduler alone samples the shared figures (queues, dead letters, deadlines), so they are not reported once per process.
+  const recipients = config.partners.all().filter((p) => p.delivery).map((p) => p.id);
+  const queues = hubQueueNames(recipients).map((name) => enqueuer.queue(name));
+  const metricsLogger = logger.child({ component: 'metrics' });
+  metrics.collectQueues(() => snapshotQueues(queues), { logger: metricsLogger });
+  metrics.collectDeliveryGauges(() => store.deliveryGauges(new Date(), DEADLINE_AT_RISK_WINDOW_MS), { partnerIds: recipients, logger: metricsLogger });
+  const deadlines = startDeadlineMonitor({
+    store,
+    logger: logger.child({ component: 'deadline-monitor' }),
+    intervalMs: 30_000,
+    onMissed: (due) => metrics.deadlineMisses.inc({ partner: due.recipientPartnerId }),
+  });
+  const health = await startHealthServer({ host: settings.host, port: settings.healthPort, ready: () => store.ping().then(() => true), registry: metrics.registry });
   logger.info({ healthPort: health.port }, 'scheduler running');
   stopOnSignals(logger, async () => {
     deadlines.stop();

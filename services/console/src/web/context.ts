@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Queue } from 'bullmq';
 import type { HubConfig } from '@hub/config';
+import type { HubMetrics } from '@hub/observability';
 import type { OutboxEnqueuer } from '@hub/queues';
 import type { Store } from '@hub/store';
 
@@ -43,6 +44,8 @@ export interface ConsoleDeps {
   /** Appends to the audit trail with the request's user, IP and time. */
   audit(request: FastifyRequest, event: AuditEventInput): Promise<void>;
   now(): Date;
+  /** The process's metrics, when it has them (counts operators' not-disclosed decisions). */
+  metrics?: HubMetrics;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ConsoleRole } from './context.ts';
 import { html, raw, type SafeHtml } from './html.ts';
@@ -59,6 +60,9 @@ button.danger{background:#d4351c;box-shadow:0 2px 0 #55150b}
 .filters{display:flex;gap:12px;flex-wrap:wrap;align-items:flex-end;background:#fff;padding:10px;margin-bottom:12px}
 .filters label{margin:0}
 `);
+
+/** The CSP source allowing exactly the layout's own <style> block (no 'unsafe-inline'). */
+export const LAYOUT_STYLE_CSP_SOURCE = `'sha256-${createHash('sha256').update(STYLES.value).digest('base64')}'`;
 
 export interface PageOptions {
   title: string;
