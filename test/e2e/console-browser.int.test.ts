@@ -275,7 +275,7 @@ describe('the console in a browser', () => {
   it('a viewer sees the same lists without the reveal form or any action buttons, and gets the 403 page for the audit trail', { timeout: TEST_MS }, async () => {
     const viewer = await signedIn('viewer');
     const nav = viewer.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Overview', 'Queues', 'Referrals', 'Review hold', 'Dead letters', 'Partners']);
+    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Overview', 'Queues', 'Referrals', 'Review hold', 'Dead letters', 'Partners', 'Statistics', 'Performance']);
 
     await viewer.goto(`/referrals/${delivered.referralId}`);
     expect(await viewer.getByText('S****** C*******').first().isVisible()).toBe(true);

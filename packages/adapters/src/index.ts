@@ -18,8 +18,10 @@ export {
 } from './fhir/fhir-bundle.ts';
 export type { FhirBundle, FhirResource, HubIdentifierSystems, MinimisedReferralPayload, MinimisedPerson, MinimisedCodedValue } from './fhir/fhir-bundle.ts';
 export { validateFhirR4, warmFhirValidator, fhirR4ResourceTypes } from './fhir/fhir-schema.ts';
+export { toFhirRectificationBundle, parseRectifiedPayload, MESSAGE_TYPE_SYSTEM } from './fhir/fhir-rectification.ts';
+export type { RectificationBundle } from './fhir/fhir-rectification.ts';
 export type { FhirValidationIssue, FhirValidationResult } from './fhir/fhir-schema.ts';
-export { createEmailAdapter, classifySmtpError, EMAIL_NOTICE } from './email/email-adapter.ts';
+export { createEmailAdapter, classifySmtpError, EMAIL_NOTICE, RECTIFICATION_EMAIL_NOTICE } from './email/email-adapter.ts';
 export type { EmailAdapterOptions } from './email/email-adapter.ts';
 export { createBreakerRegistry, DEFAULT_BREAKER_OPTIONS } from './breaker/breaker-registry.ts';
 export type { BreakerRegistry, BreakerResult, BreakerSend, BreakerStatus, BreakerState, BreakerOptions, BreakerLogger, BreakerEvent } from './breaker/breaker-registry.ts';

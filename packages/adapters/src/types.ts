@@ -11,6 +11,11 @@ export interface OutboundDelivery {
   urgency: Urgency;
   /** The exact minimised JSON bytes, built elsewhere. Never logged, never put in an error. */
   payload: Buffer;
+  /**
+   * `rectification`: the payload is a `referral.rectified` message correcting an earlier delivery
+   * (UK GDPR Art 19), not a referral. Absent means a referral.
+   */
+  kind?: 'referral' | 'rectification';
 }
 
 /**

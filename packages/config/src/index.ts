@@ -2,6 +2,7 @@ import { ConfigError } from './errors.ts';
 import { loadPartnerRegistry, type PartnerRegistry } from './partners.ts';
 import { loadSettings, type Settings } from './settings.ts';
 import { loadSharingConfig, type SharingConfig } from '@hub/sharing';
+import { loadRetentionConfig, type RetentionConfig } from './retention.ts';
 
 export { ConfigError } from './errors.ts';
 export { loadSettings, parseKeyring, MAX_SIGNATURE_TOLERANCE_SECONDS, DEMO_CONSOLE_ACCOUNTS_FILE } from './settings.ts';
@@ -11,12 +12,16 @@ export type { Partner, PartnerRegistry, OrganisationType, MessageType } from './
 export { resolvePlaceholders, DEFAULT_DELIVERY_TIMEOUT_MS } from './delivery.ts';
 export type { DeliveryTarget } from './delivery.ts';
 export type { SharingConfig } from '@hub/sharing';
+export { loadRetentionConfig, retentionRuleFor, DEFAULT_RETENTION_FILE, ERASABLE_CLASSES } from './retention.ts';
+export type { RetentionConfig, RetentionRule, RetentionPeriod, RetentionSchedule, RetentionRecordClass } from './retention.ts';
 
 export interface HubConfig {
   settings: Settings;
   partners: PartnerRegistry;
   /** Sharing rules, data-sharing agreements and the school calendar (empty when the config dir has none). */
   sharing: SharingConfig;
+  /** The retention schedule (retention.yaml in the config dir, else config/retention.yaml). */
+  retention: RetentionConfig;
 }
 
 /**
@@ -29,9 +34,12 @@ export function loadConfig(env: Record<string, string | undefined>): HubConfig {
   const beforePartners = problems.length;
   const partners = loadPartnerRegistry(settings.configDir, settings.mode, env, problems);
   // A registry that failed to load would make every rule's partner look unknown; skip those checks then.
-  const sharing = loadSharingConfig(settings.configDir, partners, problems, { checkPartners: problems.length === beforePartners });
+  const partnersLoaded = problems.length === beforePartners;
+  const sharing = loadSharingConfig(settings.configDir, partners, problems, { checkPartners: partnersLoaded });
+  const messageTypes = partnersLoaded ? new Set(partners.all().flatMap((p) => [...p.messageTypes])) : undefined;
+  const retention = loadRetentionConfig(settings.configDir, problems, messageTypes ? { messageTypes } : {});
   if (problems.length > 0) throw new ConfigError(problems);
-  return { settings, partners, sharing };
+  return { settings, partners, sharing, retention };
 }
 
 /** For a service's `main`: loads the configuration, or prints every problem and exits 1. */

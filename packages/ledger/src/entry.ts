@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 
-export type LedgerOutcome = 'disclosed' | 'not-disclosed';
+/** `erased`: the referral's data key was destroyed (erasure or retention; decided by a rule or an operator). */
+export type LedgerOutcome = 'disclosed' | 'not-disclosed' | 'erased';
+
+const OUTCOMES: readonly string[] = ['disclosed', 'not-disclosed', 'erased'] satisfies LedgerOutcome[];
 
 /**
  * One disclosure, or one decision not to disclose (DESIGN §5). Ids, codes and JSON pointers only:
@@ -87,7 +90,7 @@ function uuid(value: string | null | undefined, name: string): string | null {
 /** Checks an entry and turns it into the exact field values that are stored and hashed. */
 export function ledgerFields(seq: number, entry: LedgerEntryInput): LedgerFields {
   if (!(entry.at instanceof Date) || Number.isNaN(entry.at.getTime())) throw new TypeError('ledger entry at must be a valid Date');
-  if (entry.outcome !== 'disclosed' && entry.outcome !== 'not-disclosed') throw new TypeError('ledger entry outcome must be disclosed or not-disclosed');
+  if (!OUTCOMES.includes(entry.outcome)) throw new TypeError(`ledger entry outcome must be one of ${OUTCOMES.join(', ')}`);
   if (!Array.isArray(entry.subjects) || !Array.isArray(entry.fields)) throw new TypeError('ledger entry subjects and fields must be arrays');
   const payloadSha256 = entry.payloadSha256 === undefined || entry.payloadSha256 === null ? null : String(entry.payloadSha256).toLowerCase();
   if (payloadSha256 !== null && !SHA256_HEX.test(payloadSha256)) throw new TypeError('ledger entry payloadSha256 must be 64 hex characters');

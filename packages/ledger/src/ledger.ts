@@ -32,7 +32,7 @@ interface LedgerRow {
   fields: string[];
   payload_sha256: string | null;
   channel: string | null;
-  outcome: 'disclosed' | 'not-disclosed';
+  outcome: LedgerFields['outcome'];
   decided_by_rule: string | null;
   decided_by_operator: string | null;
   prev_hash: unknown;

@@ -59,6 +59,11 @@ export type DeliveryPriority = 'urgent' | 'high' | 'routine';
 /** BullMQ priorities per urgency: urgent work never waits behind routine backlog. */
 export const DELIVERY_PRIORITY: Record<DeliveryPriority, number> = { urgent: 1, high: 2, routine: 5 };
 
+/**
+ * One job per delivery on the recipient's own queue. A delivery is a referral or the correction of
+ * one (`referral.rectified`, UK GDPR Art 19; deliveries.kind in PostgreSQL): corrections travel the
+ * same queue, worker, adapter, retry schedule, dead letters and ledger as the referral they correct.
+ */
 export const deliverReferral = {
   queuePrefix: 'deliver.',
   queue: (recipientPartnerId: string): string => `deliver.${recipientPartnerId}`,
@@ -82,9 +87,41 @@ export const deliverReferral = {
   }),
 } as const;
 
+/**
+ * A retention run (issue 5; docs/data-protection.md "Retention"): plan what is past its retention
+ * period and, for `erase` runs, erase it by key destruction. Ids and codes only. Scheduled runs come
+ * from the queue's job scheduler (`retention.daily`, upsertJobScheduler); the console adds one-off
+ * runs whose `runId` names the retention_runs row it created (job id `retention-<runId>`).
+ */
+export interface RetentionRunPayload {
+  mode: 'dry-run' | 'erase';
+  trigger: 'schedule' | 'console' | 'cli';
+  /** The retention_runs row to report into; absent for scheduled runs (the worker creates one). */
+  runId?: string;
+  /** London calendar date `YYYY-MM-DD`; absent means today. */
+  asOf?: string;
+  /** Username of whoever asked (console runs). */
+  requestedBy?: string;
+}
+
+export const retentionRun = {
+  queue: 'retention',
+  name: 'retention.run',
+  schedulerId: 'retention.daily',
+  jobId: (runId: string): string => `retention-${runId}`,
+  // A run is long and idempotent (what is erased stays erased): one retry after a crash, no more.
+  options: {
+    attempts: 2,
+    backoff: { type: 'fixed', delay: 60_000 },
+    removeOnComplete: { age: 90 * 24 * 3600, count: 1_000 },
+    removeOnFail: { age: 90 * 24 * 3600, count: 1_000 },
+  } satisfies JobsOptions,
+} as const;
+
 export const JOB_CATALOGUE = {
   [routeReferral.name]: routeReferral,
   [deliverReferral.name]: deliverReferral,
+  [retentionRun.name]: retentionRun,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOGUE;
@@ -93,12 +130,20 @@ export type JobName = keyof typeof JOB_CATALOGUE;
 export function optionsFor(jobName: string): JobsOptions {
   if (jobName === routeReferral.name) return routeReferral.options;
   if (jobName === deliverReferral.name) return deliverReferral.options;
+  if (jobName === retentionRun.name) return retentionRun.options;
   throw new Error(`Unknown job name ${jobName}: add it to the catalogue`);
 }
 
 /** Workers call this at start-up so that a job name nobody handles is a loud failure. */
 export function assertHandled(queueName: string, handled: readonly string[]): void {
-  const expected = queueName === routeReferral.queue ? [routeReferral.name] : queueName.startsWith(deliverReferral.queuePrefix) ? [deliverReferral.name] : [];
+  const expected =
+    queueName === routeReferral.queue
+      ? [routeReferral.name]
+      : queueName === retentionRun.queue
+        ? [retentionRun.name]
+        : queueName.startsWith(deliverReferral.queuePrefix)
+          ? [deliverReferral.name]
+          : [];
   if (expected.length === 0) throw new Error(`Queue ${queueName} is not in the job catalogue`);
   const missing = expected.filter((name) => !handled.includes(name));
   if (missing.length > 0) throw new Error(`No handler for job names on ${queueName}: ${missing.join(', ')}`);

@@ -1,9 +1,10 @@
 import type { PartnerRegistry } from '@hub/config';
 import { isFeedbackType, normaliseReferral, type CanonicalReferral } from '@hub/domain';
 import { outboxJob, type OutboxJob } from '@hub/queues';
-import { minimise, planSharing, type SharingConfig, type SharingDecision } from '@hub/sharing';
-import type { Store } from '@hub/store';
+import { familyDistrict, minimise, planSharing, type SharingConfig, type SharingDecision } from '@hub/sharing';
+import { ErasedError, POSTCODE_DISTRICT_PATTERN, type Store } from '@hub/store';
 import { decisionIdFor, deliveryIdFor, referralIdFor } from './ids.ts';
+import { blockedCodes, blockedReason, overriddenReason, rightsCheck } from './rights.ts';
 
 export interface RoutingDeps {
   store: Store;
@@ -21,7 +22,9 @@ export type RouteOutcome =
   | { kind: 'held'; referralId: string; sourceType: string; reasons: string[]; jobs: OutboxJob[]; notDisclosedTo: (string | null)[] }
   | { kind: 'already-routed'; referralId: string }
   | { kind: 'feedback-recorded'; sourceType: string; deliveryId: string }
-  | { kind: 'message-missing' };
+  | { kind: 'message-missing' }
+  /** The message was erased (its data key destroyed) before it was routed: nothing to route, ever. */
+  | { kind: 'message-erased' };
 
 type FeedbackKind = 'acknowledged' | 'accepted' | 'declined' | 'closed';
 
@@ -91,6 +94,12 @@ export function draftDelivery(deps: Pick<RoutingDeps, 'partners' | 'sharing'>, r
   };
 }
 
+/** Need codes and postcode district (never the full postcode) for anonymised statistics. */
+export function statisticsDimensions(referral: CanonicalReferral): { needs: string[]; postcodeDistrict?: string } {
+  const district = familyDistrict(referral);
+  return { needs: [...referral.needs], ...(district && POSTCODE_DISTRICT_PATTERN.test(district) ? { postcodeDistrict: district } : {}) };
+}
+
 /**
  * Routes one stored inbound message: normalises it, links people by exact NHS number, applies
  * the written sharing rules, and records every decision, the hold (if any) and one delivery per
@@ -99,7 +108,14 @@ export function draftDelivery(deps: Pick<RoutingDeps, 'partners' | 'sharing'>, r
 export async function routeMessage(deps: RoutingDeps, messageId: string): Promise<RouteOutcome> {
   const existing = await deps.store.findReferralByMessage(messageId);
   if (existing) return { kind: 'already-routed', referralId: existing.referralId };
-  const inbound = await deps.store.readInbound(messageId);
+  let inbound: Awaited<ReturnType<Store['readInbound']>>;
+  try {
+    inbound = await deps.store.readInbound(messageId);
+  } catch (err) {
+    // Retrying cannot bring an erased message back: finish the job instead of retrying for days.
+    if (err instanceof ErasedError) return { kind: 'message-erased' };
+    throw err;
+  }
   if (!inbound) return { kind: 'message-missing' };
   const envelope = JSON.parse(inbound.body.toString('utf8')) as { type: string; data: Record<string, unknown> };
 
@@ -118,7 +134,18 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   }
 
   const plan = planSharing(referral, { ...deps.sharing, partners: deps.partners });
-  const decisions = plan.decisions.map((d: SharingDecision) => ({ ...d, decisionId: decisionIdFor(referralId, d.recipientPartnerId, d.ruleId) }));
+  // Restriction and objection (UK GDPR Art 18, 21): a share about a flagged person becomes a
+  // not-share (ledgered) and the referral waits for an operator, unless a safeguarding override
+  // is active for every flagged person — then it is shared and the decision records the override.
+  const subjectIds = [...new Set(referral.people.map((p) => p.hubPersonId as string))];
+  const rights = rightsCheck(await deps.store.personRights(subjectIds), subjectIds);
+  const blocked = rights.blocked.length > 0;
+  const decisions = plan.decisions.map((d: SharingDecision) => {
+    const decisionId = decisionIdFor(referralId, d.recipientPartnerId, d.ruleId);
+    if (d.decision !== 'share') return { ...d, decisionId };
+    if (blocked) return { ...d, decisionId, decision: 'not-share' as const, reason: blockedReason(rights) };
+    return { ...d, decisionId, ...(rights.overridden.length > 0 ? { reason: overriddenReason(d.reason, rights) } : {}) };
+  });
   const deliveries = decisions
     .filter((d) => d.decision === 'share')
     .map((d) => {
@@ -134,7 +161,9 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
         ...(d.subjects ? { subjects: d.subjects } : {}),
       });
     });
-  const holdReasons = plan.hold?.reasons.map((r) => r.code) ?? [];
+  const holdReasons: string[] = plan.hold?.reasons.map((r) => r.code) ?? [];
+  if (blocked) holdReasons.push(...blockedCodes(rights));
+  const held = holdReasons.length > 0;
 
   const saved = await deps.store.saveRoutingOutcome({
     referral: {
@@ -145,11 +174,12 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
       ...(referral.sourceReference ? { sourceReference: referral.sourceReference } : {}),
       urgency: referral.urgency,
       receivedAt: inbound.receivedAt,
+      ...statisticsDimensions(referral),
       canonical: Buffer.from(JSON.stringify(referral), 'utf8'),
       people: referral.people.map((p) => ({ personRef: p.personRef, hubPersonId: p.hubPersonId as string, role: p.role })),
     },
     decisions: decisions.map((d) => ({ decisionId: d.decisionId, recipientPartnerId: d.recipientPartnerId, decision: d.decision, ruleId: d.ruleId, reason: d.reason, purpose: d.purpose, priority: d.priority })),
-    ...(plan.hold ? { hold: { reasons: holdReasons } } : {}),
+    ...(held ? { hold: { reasons: holdReasons } } : {}),
     deliveries,
   });
   if (!saved.created) return { kind: 'already-routed', referralId };
@@ -157,14 +187,20 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   // One not-disclosed ledger row was written per not-share decision (see saveRoutingOutcome).
   const notDisclosedTo = decisions.filter((d) => d.decision === 'not-share').map((d) => d.recipientPartnerId);
   const sourceType = envelope.type;
-  return plan.hold ? { kind: 'held', referralId, sourceType, reasons: holdReasons, jobs, notDisclosedTo } : { kind: 'routed', referralId, sourceType, deliveries: deliveries.length, jobs, notDisclosedTo };
+  return held ? { kind: 'held', referralId, sourceType, reasons: holdReasons, jobs, notDisclosedTo } : { kind: 'routed', referralId, sourceType, deliveries: deliveries.length, jobs, notDisclosedTo };
 }
 
 export type HoldResolution =
   | { kind: 'shared'; deliveries: number; jobs: OutboxJob[] }
   | { kind: 'closed' }
   | { kind: 'not-held' }
-  | { kind: 'no-agreement'; recipientPartnerId: string; ambiguous: boolean };
+  | { kind: 'no-agreement'; recipientPartnerId: string; ambiguous: boolean }
+  /**
+   * A person on the referral restricted processing or objected and no safeguarding override is
+   * active: nothing was shared. A not-share decision (and not-disclosed ledger row) per chosen
+   * recipient is recorded with the operator's id, and the referral stays held.
+   */
+  | { kind: 'restricted'; personIds: string[]; notDisclosedTo: string[] };
 
 /**
  * An operator's decision on a held referral: share with the recipients they chose (each must
@@ -192,14 +228,26 @@ export async function resolveHeldReferral(
   const stored = await deps.store.readReferral(referralId);
   if (!stored || stored.status !== 'held') return { kind: 'not-held' };
   const referral = JSON.parse(stored.canonical.toString('utf8')) as CanonicalReferral;
+  const subjectIds = [...new Set(stored.people.map((p) => p.hubPersonId))];
+  const rights = rightsCheck(await deps.store.personRights(subjectIds), subjectIds);
+  if (rights.blocked.length > 0) {
+    // Own decision ids (not the share's), so a share after an override can still be recorded.
+    const recorded = await deps.store.recordBlockedShares(referralId, {
+      operatorId: decision.operatorId,
+      decisions: chosen.map((c) => ({ decisionId: decisionIdFor(referralId, c.partnerId, `operator:${decision.operatorId}:blocked`), recipientPartnerId: c.partnerId, reason: blockedReason(rights), purpose: c.purpose })),
+    });
+    if (!recorded) return { kind: 'not-held' };
+    return { kind: 'restricted', personIds: rights.blocked.map((b) => b.personId), notDisclosedTo: chosen.map((c) => c.partnerId) };
+  }
   const priority = referral.urgency === 'urgent' ? ('urgent' as const) : referral.urgency === 'high' ? ('high' as const) : ('routine' as const);
+  const operatorReason = 'Shared by an operator after review.';
   const decisions = chosen.map((c) => ({
     decisionId: decisionIdFor(referralId, c.partnerId, `operator:${decision.operatorId}`),
     recipientPartnerId: c.partnerId,
     agreementId: c.agreementId,
     decision: 'share' as const,
     operatorId: decision.operatorId,
-    reason: 'Shared by an operator after review.',
+    reason: rights.overridden.length > 0 ? overriddenReason(operatorReason, rights) : operatorReason,
     purpose: c.purpose,
     priority,
   }));

@@ -29,3 +29,17 @@ export type { SharingPartner, PartnerLookup } from './partners.ts';
 export type { SharingRule, SharingRulesFile, RuleRecipient, RuleCovers } from './generated/sharing-rules.ts';
 export type { AgreementsFile } from './generated/agreements.ts';
 export type { SchoolCalendarFile } from './generated/school-calendar.ts';
+
+export {
+  CORRECTABLE_PERSON_FIELDS,
+  RECTIFICATION_REASON_CATEGORIES,
+  RECTIFIED_MESSAGE_TYPE,
+  RECTIFIED_SCHEMA_TYPE,
+  RectifiedPayloadError,
+  applyCorrection,
+  correctableField,
+  correctedValue,
+  deliveredPointer,
+  rectifiedPayload,
+} from './rectified.ts';
+export type { CorrectableField, CorrectedValue, RectificationReasonCategory, RectifiedPayload } from './rectified.ts';

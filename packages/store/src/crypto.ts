@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { DecryptionError, KeyringError } from './errors.ts';
+import { DecryptionError, ErasedError, KeyringError } from './errors.ts';
 
 /** Master keys (32 bytes each) by id. Old ids stay in the ring so what they wrapped stays readable. */
 export interface Keyring {
@@ -134,8 +134,10 @@ export function sealEnvelope(masterKeys: MasterKeys, context: string, plaintext:
   };
 }
 
-/** Decrypts an envelope sealed for the same context; throws DecryptionError on any mismatch. */
+/** Decrypts an envelope sealed for the same context; throws DecryptionError on any mismatch, ErasedError once its key was destroyed. */
 export function openEnvelope(masterKeys: MasterKeys, context: string, envelope: Envelope): Buffer {
+  // A zero-length wrapped key is how erasure leaves a record (a real wrap is 32 bytes).
+  if (envelope.wrappedKey.length === 0) throw new ErasedError();
   const masterKey = masterKeys.get(envelope.keyId);
   if (!masterKey) throw new DecryptionError(`master key "${envelope.keyId}" is not in the keyring`);
   const dataKey = gcmDecrypt(masterKey, envelope.wrapIv, wrapAad(context, envelope.keyId), envelope.wrappedKey, envelope.wrapTag);
@@ -176,8 +178,9 @@ export function createDataKey(masterKeys: MasterKeys, keyContext: string): { dat
   return { dataKey, wrapped: { keyId, wrappedKey: wrapped.ciphertext, wrapIv, wrapTag: wrapped.tag } };
 }
 
-/** Unwraps a data key made by createDataKey for the same context; throws DecryptionError on any mismatch. */
+/** Unwraps a data key made by createDataKey for the same context; throws DecryptionError on any mismatch, ErasedError once it was destroyed. */
 export function unwrapDataKey(masterKeys: MasterKeys, keyContext: string, wrapped: WrappedDataKey): Buffer {
+  if (wrapped.wrappedKey.length === 0) throw new ErasedError();
   const masterKey = masterKeys.get(wrapped.keyId);
   if (!masterKey) throw new DecryptionError(`master key "${wrapped.keyId}" is not in the keyring`);
   const dataKey = gcmDecrypt(masterKey, wrapped.wrapIv, wrapAad(keyContext, wrapped.keyId), wrapped.wrappedKey, wrapped.wrapTag);

@@ -5,6 +5,7 @@ import type { Queryable } from './db.ts';
 import { toBuffer } from './db.ts';
 import type {
   DeliveryAttempt,
+  DeliveryKind,
   DeliveryPriority,
   DeliveryStatus,
   DeliverySummary,
@@ -29,6 +30,8 @@ export interface DeliveryRow {
   subjects: string[];
   payload: SealedValue;
   payloadSha256: string;
+  /** Set on a rectification delivery only (kind 'rectification'). */
+  rectification?: { rectificationId: string; rectifiesDeliveryId: string };
 }
 
 const INSERT_CASTS = [
@@ -52,6 +55,9 @@ const INSERT_CASTS = [
   undefined, // art9
   undefined, // sch1_paragraph
   undefined, // art10
+  undefined, // kind
+  'uuid', // rectification_id
+  'uuid', // rectifies_delivery_id
 ] as const;
 
 /**
@@ -63,7 +69,7 @@ export async function insertDeliveries(q: Queryable, referralId: string, rows: r
   const result = await q.query<{ id: string }>(
     `INSERT INTO deliveries (id, referral_id, recipient_partner_id, decision_id, rule_id, operator_id, channel, priority, deadline_at,
                              payload_iv, payload_tag, payload_ciphertext, payload_sha256, fields, subjects, purpose,
-                             art6, art9, sch1_paragraph, art10)
+                             art6, art9, sch1_paragraph, art10, kind, rectification_id, rectifies_delivery_id)
      VALUES ${valuesPlaceholders(rows.length, INSERT_CASTS)}
      ON CONFLICT DO NOTHING
      RETURNING id::text AS id`,
@@ -88,12 +94,16 @@ export async function insertDeliveries(q: Queryable, referralId: string, rows: r
       d.lawfulBasis.art9 ?? null,
       d.lawfulBasis.sch1Paragraph ?? null,
       d.lawfulBasis.art10 ?? null,
+      d.rectification ? 'rectification' : 'referral',
+      d.rectification?.rectificationId ?? null,
+      d.rectification?.rectifiesDeliveryId ?? null,
     ]),
   );
   return new Set(result.rows.map((row) => row.id));
 }
 
-const SUMMARY_COLUMNS = `d.id::text AS id, d.referral_id::text AS referral_id, d.recipient_partner_id, d.decision_id::text AS decision_id,
+const SUMMARY_COLUMNS = `d.id::text AS id, d.referral_id::text AS referral_id, d.kind, d.rectification_id::text AS rectification_id,
+  d.rectifies_delivery_id::text AS rectifies_delivery_id, d.recipient_partner_id, d.decision_id::text AS decision_id,
   d.rule_id, d.operator_id, d.channel, d.priority, d.status, d.attempts, d.last_error_code, d.next_attempt_at, d.deadline_at,
   d.deadline_missed_at, d.payload_sha256, d.fields, d.subjects::text[] AS subjects, d.purpose, d.art6, d.art9, d.sch1_paragraph,
   d.art10, d.created_at, d.delivered_at, d.feedback_status, d.feedback_at`;
@@ -101,6 +111,9 @@ const SUMMARY_COLUMNS = `d.id::text AS id, d.referral_id::text AS referral_id, d
 interface SummaryDbRow {
   id: string;
   referral_id: string;
+  kind: DeliveryKind;
+  rectification_id: string | null;
+  rectifies_delivery_id: string | null;
   recipient_partner_id: string;
   decision_id: string;
   rule_id: string | null;
@@ -131,6 +144,9 @@ function toSummary(row: SummaryDbRow): DeliverySummary {
   return {
     deliveryId: row.id,
     referralId: row.referral_id,
+    kind: row.kind,
+    rectificationId: row.rectification_id,
+    rectifiesDeliveryId: row.rectifies_delivery_id,
     recipientPartnerId: row.recipient_partner_id,
     decisionId: row.decision_id,
     ruleId: row.rule_id,
@@ -167,6 +183,10 @@ export interface DeliveryWithKey {
   receivedAt: Date;
   wrappedKey: WrappedDataKey;
   payload: SealedValue;
+  /** A rectification's original delivery status (null for a referral delivery). */
+  rectifiedStatus: DeliveryStatus | null;
+  /** Some person on the referral is restricted or objected. */
+  subjectRightsFlagged: boolean;
 }
 
 export async function selectDelivery(q: Queryable, deliveryId: string): Promise<DeliveryWithKey | null> {
@@ -181,10 +201,16 @@ export async function selectDelivery(q: Queryable, deliveryId: string): Promise<
       payload_iv: unknown;
       payload_tag: unknown;
       payload_ciphertext: unknown;
+      rectified_status: DeliveryStatus | null;
+      subject_rights_flagged: boolean;
     }
   >(
-    `SELECT ${SUMMARY_COLUMNS}, r.urgency, r.received_at, r.key_id, r.dek_wrapped, r.dek_iv, r.dek_tag, d.payload_iv, d.payload_tag, d.payload_ciphertext
+    `SELECT ${SUMMARY_COLUMNS}, r.urgency, r.received_at, r.key_id, r.dek_wrapped, r.dek_iv, r.dek_tag, d.payload_iv, d.payload_tag, d.payload_ciphertext,
+            o.status AS rectified_status,
+            EXISTS (SELECT 1 FROM referral_people rp JOIN person_rights pr ON pr.person_id = rp.person_id
+                     WHERE rp.referral_id = d.referral_id AND (pr.restricted_at IS NOT NULL OR pr.objected_at IS NOT NULL)) AS subject_rights_flagged
        FROM deliveries d JOIN referrals r ON r.id = d.referral_id
+       LEFT JOIN deliveries o ON o.id = d.rectifies_delivery_id
       WHERE d.id = $1::uuid`,
     [deliveryId],
   );
@@ -196,6 +222,8 @@ export async function selectDelivery(q: Queryable, deliveryId: string): Promise<
     receivedAt: row.received_at,
     wrappedKey: { keyId: row.key_id, wrappedKey: toBuffer(row.dek_wrapped), wrapIv: toBuffer(row.dek_iv), wrapTag: toBuffer(row.dek_tag) },
     payload: { iv: toBuffer(row.payload_iv), tag: toBuffer(row.payload_tag), ciphertext: toBuffer(row.payload_ciphertext) },
+    rectifiedStatus: row.rectified_status,
+    subjectRightsFlagged: row.subject_rights_flagged,
   };
 }
 
@@ -354,12 +382,21 @@ export async function countReplays(q: Queryable, deliveryIds: readonly string[])
 }
 
 /** Keeps the latest feedback by time; true when the delivery exists. */
+/**
+ * The latest feedback wins feedback_status/feedback_at (older feedback arriving late does not
+ * overwrite newer); acknowledged_at (any feedback) and accepted_at keep the EARLIEST time seen,
+ * late arrivals included, for performance against targets (statistics-store.ts).
+ */
 export async function updateFeedback(q: Queryable, deliveryId: string, kind: FeedbackKind, at: Date): Promise<boolean> {
   const result = await q.query<{ updated: boolean }>(
     `WITH target AS (SELECT id FROM deliveries WHERE id = $1::uuid),
           changed AS (
-            UPDATE deliveries SET feedback_status = $2, feedback_at = $3::timestamptz
-             WHERE id = $1::uuid AND (feedback_at IS NULL OR feedback_at <= $3::timestamptz)
+            UPDATE deliveries
+               SET feedback_status = CASE WHEN feedback_at IS NULL OR feedback_at <= $3::timestamptz THEN $2::text ELSE feedback_status END,
+                   feedback_at = CASE WHEN feedback_at IS NULL OR feedback_at <= $3::timestamptz THEN $3::timestamptz ELSE feedback_at END,
+                   acknowledged_at = LEAST(coalesce(acknowledged_at, $3::timestamptz), $3::timestamptz),
+                   accepted_at = CASE WHEN $2::text = 'accepted' THEN LEAST(coalesce(accepted_at, $3::timestamptz), $3::timestamptz) ELSE accepted_at END
+             WHERE id = $1::uuid
              RETURNING id)
      SELECT EXISTS (SELECT 1 FROM changed) AS updated FROM target`,
     [deliveryId, kind, at],

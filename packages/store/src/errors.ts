@@ -16,6 +16,19 @@ export class DecryptionError extends Error {
   override name = 'DecryptionError';
 }
 
+/**
+ * The record was erased: its data key was destroyed (see erasure-store.ts), so what is stored of it
+ * can never be decrypted again. Not a fault: readers answer "erased" (e.g. 410), never retry. A
+ * DecryptionError too, so code that already treats "cannot decrypt" as "content gone" keeps working.
+ */
+export class ErasedError extends DecryptionError {
+  override name = 'ErasedError';
+
+  constructor(message = 'the record was erased: its data key was destroyed') {
+    super(message);
+  }
+}
+
 /** A keyring is malformed. Messages name entries and key ids, never key material. */
 export class KeyringError extends Error {
   override name = 'KeyringError';

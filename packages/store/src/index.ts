@@ -7,6 +7,7 @@ export type {
   DecisionKind,
   DeliveryAttempt,
   DeliveryInput,
+  DeliveryKind,
   DeliveryPriority,
   DeliveryStatus,
   DeliverySummary,
@@ -25,7 +26,7 @@ export type {
 } from './routing-types.ts';
 export type { LedgerBreak, LedgerEntry, LedgerQuery, LedgerVerification, VerifyOptions } from '@hub/ledger';
 export type { StoreLogger } from './db.ts';
-export { DecryptionError, KeyringError, NotFoundError, StoreUnavailableError } from './errors.ts';
+export { DecryptionError, ErasedError, KeyringError, NotFoundError, StoreUnavailableError } from './errors.ts';
 export { parseKeyring, loadMasterKeys, openEnvelope, sealEnvelope } from './crypto.ts';
 export type { Envelope, Keyring, MasterKeys } from './crypto.ts';
 export { ROUTE_JOB_NAME } from './inbound.ts';
@@ -36,3 +37,71 @@ export { londonDayStart, londonNextDayStart, SOURCE_REFERENCE_HMAC_LABEL } from 
 export { DEADLINE_AT_RISK_WINDOW_MS } from './metrics-queries.ts';
 export type { DeliveryGauges, PartnerCount } from './metrics-queries.ts';
 export type { AuditEvent, AuditEventRecord, AuditOutcome, AuditQuery, ConsoleSession, ConsoleSessionInput, ConsoleStore } from './console-types.ts';
+export type {
+  BackfillOptions,
+  DeliveryTiming,
+  DimensionCount,
+  EvaluationExtractRecord,
+  ExtractSourceReferral,
+  ReferralDimensions,
+  StatisticsCounts,
+  StatisticsCountsQuery,
+  StatisticsStore,
+  StoredEvaluationExtract,
+} from './statistics-types.ts';
+export { EXTRACT_CHANNEL } from './statistics-types.ts';
+export { POSTCODE_DISTRICT_PATTERN } from './statistics-store.ts';
+export type {
+  ExtensionReason,
+  NameDobSearch,
+  PersonCandidate,
+  SubjectAccessDelivery,
+  SubjectAccessExtensionInput,
+  SubjectAccessRecords,
+  SubjectAccessReferral,
+  SubjectAccessRequest,
+  SubjectAccessStatus,
+  SubjectAccessStore,
+} from './sar-types.ts';
+export { EXTENSION_REASONS, SubjectAccessRequestError } from './sar-types.ts';
+export { NAME_DOB_HMAC_LABEL, normaliseNamePart } from './name-dob-index.ts';
+export type {
+  PersonReferral,
+  PersonRightsFlags,
+  PersonRightsState,
+  RectifiableDelivery,
+  RectificationDeliveryInput,
+  RectificationInput,
+  RectificationSummary,
+  RecipientPropagation,
+  RightsAction,
+  RightsChangeInput,
+  RightsHistoryEntry,
+  RightsStore,
+} from './rights-types.ts';
+export { RectificationConflictError, RIGHTS_ACTIONS } from './rights-types.ts';
+export { RECTIFICATION_PURPOSE, RIGHTS_REASON_MAX } from './rights-store.ts';
+export type {
+  AuditActor,
+  ErasureAuthority,
+  ErasureCounts,
+  ErasureOutcome,
+  ErasureReasonCode,
+  ErasureResult,
+  ErasureStore,
+  LegalHold,
+  LegalHoldInput,
+  LegalHoldScope,
+  RecordClass,
+  RetentionInboundRow,
+  RetentionReferralRow,
+  RetentionRunInput,
+  RetentionRunMode,
+  RetentionRunRecord,
+  RetentionRunStatus,
+  RetentionRunTrigger,
+  RetentionRunUpdate,
+  Tombstone,
+} from './erasure-types.ts';
+export { ERASURE_REASON_CODES } from './erasure-types.ts';
+export { ERASED_RESOLUTION_REASON } from './erasure-store.ts';

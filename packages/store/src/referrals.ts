@@ -31,6 +31,8 @@ export interface ReferralRow {
   canonical: SealedValue;
   /** HMAC of the source's reference and the master key id it was derived from (never the plaintext). */
   sourceReferenceHmac?: { digest: Buffer; keyId: string } | null;
+  /** Statistics dimensions (see statistics-store.ts): need codes and the postcode district only. */
+  dimensions?: { needs: string[]; postcodeDistrict: string | null } | null;
 }
 
 /** Inserts the referral unless its message was routed already; true when this call created it. */
@@ -38,8 +40,9 @@ export async function insertReferral(q: Queryable, row: ReferralRow): Promise<bo
   const result = await q.query(
     `INSERT INTO referrals (id, message_id, source_partner_id, source_type, urgency, status, received_at, routed_at,
                             key_id, dek_wrapped, dek_iv, dek_tag, canonical_iv, canonical_tag, canonical_ciphertext,
-                            source_reference_hmac, source_reference_key_id)
-     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10, $11, $12, $13, $14, $15, $16::bytea, $17)
+                            source_reference_hmac, source_reference_key_id, needs, postcode_district)
+     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10, $11, $12, $13, $14, $15, $16::bytea, $17,
+             $18::text[], $19)
      ON CONFLICT (message_id) DO NOTHING
      RETURNING id`,
     [
@@ -60,6 +63,8 @@ export async function insertReferral(q: Queryable, row: ReferralRow): Promise<bo
       row.canonical.ciphertext,
       row.sourceReferenceHmac?.digest ?? null,
       row.sourceReferenceHmac?.keyId ?? null,
+      row.dimensions?.needs ?? null,
+      row.dimensions?.postcodeDistrict ?? null,
     ],
   );
   return result.rows.length === 1;

@@ -46,7 +46,9 @@ import { NotFoundError } from './errors.ts';
 import { deliverJob, insertOutboxJobs } from './outbox.ts';
 import { selectDeliveryGauges } from './metrics-queries.ts';
 import { linkPeopleByNhsNumber } from './people.ts';
+import { insertNameDobIndex, nameDobRowsFromCanonical } from './name-dob-index.ts';
 import { sourceReferenceDigest } from './read-model-store.ts';
+import { checkReferralDimensions } from './statistics-store.ts';
 import type { DecisionRow } from './referrals.ts';
 import {
   canonicalContext,
@@ -205,9 +207,11 @@ export function createRoutingStore(deps: {
   nhsHmac: IdentifierHmac;
   /** Keyed HMAC of referrals' source references (see read-model-store.ts). */
   sourceReferenceHmac: IdentifierHmac;
+  /** Keyed HMAC of people's names and dates of birth, for subject access search (see name-dob-index.ts). */
+  nameDobHmac: IdentifierHmac;
   assertOpen(): void;
 }): RoutingStore {
-  const { db, masterKeys, nhsHmac, sourceReferenceHmac, assertOpen } = deps;
+  const { db, masterKeys, nhsHmac, sourceReferenceHmac, nameDobHmac, assertOpen } = deps;
 
   type CompleteResult = { ledgerEntryId: string } | { already: true };
   interface PendingCompletion {
@@ -313,6 +317,7 @@ export function createRoutingStore(deps: {
       const receivedAt = requireDate(r.receivedAt, 'referral.receivedAt');
       const sourceReference = optionalText(r.sourceReference, 'referral.sourceReference');
       const canonical = requireBuffer(r.canonical, 'referral.canonical');
+      const dimensions = checkReferralDimensions(r);
       if (!Array.isArray(r.people)) throw new TypeError('referral.people must be an array');
       const people = r.people.map((p, i) => ({
         personRef: requireText(p?.personRef, `referral.people[${i}].personRef`),
@@ -338,6 +343,7 @@ export function createRoutingStore(deps: {
         dataKey.fill(0);
       }
       const subjects = [...new Set(people.map((p) => p.hubPersonId))];
+      const nameDobRows = nameDobRowsFromCanonical(nameDobHmac, canonical, new Set(people.map((p) => p.personRef)));
 
       return db.transaction(async (tx) => {
         const created = await insertReferral(tx, {
@@ -352,9 +358,11 @@ export function createRoutingStore(deps: {
           wrappedKey: wrapped,
           canonical: sealedCanonical,
           sourceReferenceHmac: sourceReference === null ? null : sourceReferenceDigest(sourceReferenceHmac, sourceReference),
+          dimensions,
         });
         if (!created) return { created: false, outbox: [] };
         await insertReferralPeople(tx, referralId, people);
+        await insertNameDobIndex(tx, referralId, nameDobRows);
         await insertDecisions(tx, referralId, decisions, now);
         if (holdReasons) await insertHold(tx, referralId, holdReasons, now);
         const inserted = await insertDeliveries(tx, referralId, rows);
@@ -398,7 +406,7 @@ export function createRoutingStore(deps: {
       const payload = await withDataKey(masterKeys, summary.referralId, found.wrappedKey, (key) =>
         openWithDataKey(key, payloadContext(summary.referralId, summary.deliveryId), found.payload),
       );
-      return { ...summary, urgency: found.urgency, referralReceivedAt: found.receivedAt, payload };
+      return { ...summary, urgency: found.urgency, referralReceivedAt: found.receivedAt, payload, rectifiedDeliveryStatus: found.rectifiedStatus, subjectRightsFlagged: found.subjectRightsFlagged };
     },
 
     async deliveryRecipient(deliveryId) {

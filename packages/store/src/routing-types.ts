@@ -10,6 +10,8 @@ export type DecisionKind = 'share' | 'not-share' | 'hold';
 export type DeliveryPriority = 'urgent' | 'high' | 'routine';
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'closed';
 export type FeedbackKind = 'acknowledged' | 'accepted' | 'declined' | 'closed';
+/** A referral delivery, or the correction of one (UK GDPR Art 19; see RightsStore.saveRectification). */
+export type DeliveryKind = 'referral' | 'rectification';
 
 export interface LawfulBasis {
   art6: string;
@@ -30,6 +32,13 @@ export interface ReferralInput {
   sourceReference?: string;
   urgency: ReferralUrgency;
   receivedAt: Date;
+  /**
+   * Non-identifying dimensions for anonymised statistics (statistics-store.ts), stored in clear:
+   * the need codes, and the postcode DISTRICT (outward code such as `M14`, POSTCODE_DISTRICT_PATTERN),
+   * never a full postcode.
+   */
+  needs?: string[];
+  postcodeDistrict?: string;
   /** The canonical referral's JSON bytes; stored encrypted under the referral's own data key. */
   canonical: Buffer;
   people: { personRef: string; hubPersonId: string; role: string }[];
@@ -91,6 +100,10 @@ export interface StoredReferral {
 export interface DeliverySummary {
   deliveryId: string;
   referralId: string;
+  kind: DeliveryKind;
+  /** For a rectification delivery: the rectification, and the recipient's referral delivery it corrects. */
+  rectificationId: string | null;
+  rectifiesDeliveryId: string | null;
   recipientPartnerId: string;
   decisionId: string;
   ruleId: string | null;
@@ -121,6 +134,10 @@ export interface StoredDelivery extends DeliverySummary {
   referralReceivedAt: Date;
   /** The exact bytes to send, decrypted. */
   payload: Buffer;
+  /** For a rectification delivery: the status of the referral delivery it corrects (sent only once that was delivered). */
+  rectifiedDeliveryStatus: DeliveryStatus | null;
+  /** Some person on the referral is restricted or objected (see RightsStore.referralSubjectRights before sending). */
+  subjectRightsFlagged: boolean;
 }
 
 export interface AttemptInput {

@@ -14,7 +14,12 @@ import { NHS_NUMBER_HMAC_LABEL } from './people.ts';
 import { createPostgresDb } from './postgres-db.ts';
 import { createReadModelStore, SOURCE_REFERENCE_HMAC_LABEL } from './read-model-store.ts';
 import { createRoutingStore } from './routing-store.ts';
+import { createErasureStore } from './erasure-store.ts';
 import { createConsoleStore } from './console-store.ts';
+import { NAME_DOB_HMAC_LABEL } from './name-dob-index.ts';
+import { createSubjectAccessStore } from './sar-store.ts';
+import { createStatisticsStore } from './statistics-store.ts';
+import { createRightsStore } from './rights-store.ts';
 import type { AcceptResult, InboundInput, Store, StoreOptions, StoredInbound } from './types.ts';
 import { UUID, uuidv7 } from './uuid.ts';
 
@@ -122,6 +127,7 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
   const masterKeys: MasterKeys = loadMasterKeys(options.keyring);
   const nhsHmac = deriveIdentifierHmac(options.keyring, NHS_NUMBER_HMAC_LABEL);
   const sourceReferenceHmac = deriveIdentifierHmac(options.keyring, SOURCE_REFERENCE_HMAC_LABEL);
+  const nameDobHmac = deriveIdentifierHmac(options.keyring, NAME_DOB_HMAC_LABEL);
   const logger = options.logger ?? stderrLogger;
   const poolSize = options.poolSize ?? 10;
   const pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
@@ -171,9 +177,13 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
   const store: Store = {
     backend: db.kind,
 
-    ...createRoutingStore({ db, masterKeys, nhsHmac, sourceReferenceHmac, assertOpen }),
+    ...createRoutingStore({ db, masterKeys, nhsHmac, sourceReferenceHmac, nameDobHmac, assertOpen }),
     ...createReadModelStore({ db, sourceReferenceHmac, assertOpen }),
     ...createConsoleStore({ db, assertOpen }),
+    ...createErasureStore({ db, masterKeys, assertOpen }),
+    ...createSubjectAccessStore({ db, masterKeys, nhsHmac, nameDobHmac, assertOpen }),
+    ...createStatisticsStore({ db, masterKeys, assertOpen }),
+    ...createRightsStore({ db, masterKeys, assertOpen }),
 
     async migrate() {
       assertOpen();

@@ -2,7 +2,11 @@ import type { StoreLogger } from './db.ts';
 import type { Keyring } from './crypto.ts';
 import type { ReadModelStore } from './read-model-types.ts';
 import type { RoutingStore } from './routing-types.ts';
+import type { ErasureStore } from './erasure-types.ts';
 import type { ConsoleStore } from './console-types.ts';
+import type { SubjectAccessStore } from './sar-types.ts';
+import type { StatisticsStore } from './statistics-types.ts';
+import type { RightsStore } from './rights-types.ts';
 
 export interface InboundInput {
   partnerId: string;
@@ -66,7 +70,7 @@ export interface StoreCounts {
   outboxPending: number;
 }
 
-export interface Store extends RoutingStore, ConsoleStore, ReadModelStore {
+export interface Store extends RoutingStore, ConsoleStore, ReadModelStore, StatisticsStore, SubjectAccessStore, RightsStore, ErasureStore {
   readonly backend: 'postgres' | 'pglite';
   /** Applies pending SQL migrations; safe to call concurrently from several processes. */
   migrate(): Promise<void>;

@@ -176,7 +176,10 @@ export type InboundMessage = { [T in InboundMessageType]: InboundMessageEnvelope
 }
 
 /** Config schemas are small and self-contained: one generated file each. */
-const CONFIG_TARGETS = [{ schema: 'schemas/config/partners.v1.json', output: 'packages/config/src/generated/partners.ts' }];
+const CONFIG_TARGETS = [
+  { schema: 'schemas/config/partners.v1.json', output: 'packages/config/src/generated/partners.ts' },
+  { schema: 'schemas/config/retention.v1.json', output: 'packages/config/src/generated/retention.ts' },
+];
 
 async function generateConfigTypes(schemaPath: string): Promise<string> {
   return compileFromFile(`${REPO_ROOT}${schemaPath}`, {

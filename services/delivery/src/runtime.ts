@@ -57,7 +57,7 @@ export async function startDeliveryRuntime(config: HubConfig, store: Store, logg
       retryScheduleMs: opts.retryScheduleMs,
       disabledRecheckMs: opts.disabledRecheckMs ?? 300_000,
       ...(metrics ? { metrics } : {}),
-      onAlert: (event) => logger.error({ alert: event.kind, partnerId: event.partnerId, deliveryId: event.deliveryId, code: event.code }, event.kind === 'endpoint-disabled' ? 'partner endpoint disabled (410): deliveries wait until an admin re-enables it' : 'delivery dead-lettered'),
+      onAlert: (event) => logger.error({ alert: event.kind, partnerId: event.partnerId, deliveryId: event.deliveryId, code: event.code }, event.kind === 'endpoint-disabled' ? 'partner endpoint disabled (410): deliveries wait until an admin re-enables it' : event.kind === 'withheld' ? 'delivery withheld (dead letter for an operator)' : 'delivery dead-lettered'),
     };
     const queueName = deliverReferral.queue(partner.id);
     assertHandled(queueName, [deliverReferral.name]);

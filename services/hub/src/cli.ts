@@ -6,11 +6,19 @@ import { Webhook } from 'standardwebhooks';
 import { ConfigError, loadConfig } from '@hub/config';
 import { consoleCommand } from '@hub/console';
 import { ledgerCommand } from './ledger-cli.ts';
+import { sarCommand } from './sar-cli.ts';
+import { retentionCommand } from './retention-cli.ts';
+import { extractCommand } from './extract-cli.ts';
+import { statsCommand } from './stats-cli.ts';
 
 const USAGE = `Usage:
   pnpm hub send <file.json> --as <partnerId> [--url http://127.0.0.1:8080] [--id <webhook-id>]
   pnpm hub ledger verify [--page-size N]
+  pnpm hub sar find|export|due|backfill …   (subject access; pnpm hub sar help)
   pnpm hub console hash-password   (reads the password from stdin)
+  pnpm hub retention dry-run|run …, erase …, legal-hold …   (retention and erasure; pnpm hub retention help)
+  pnpm hub stats report|performance|backfill …   (anonymised statistics; pnpm hub stats help)
+  pnpm hub extract --from YYYY-MM-DD --to YYYY-MM-DD --out <dir>   (national evaluation extract; pnpm hub extract --help)
 
 Signs the file's bytes with the partner's first secret from the partner registry
 (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) and POSTs them to
@@ -72,11 +80,25 @@ async function main(): Promise<void> {
       case 'send':
         process.exitCode = await send(rest);
         return;
+      case 'stats':
+        process.exitCode = await statsCommand(rest);
+        return;
+      case 'extract':
+        process.exitCode = await extractCommand(rest);
+        return;
       case 'ledger':
         process.exitCode = await ledgerCommand(rest);
         return;
+      case 'sar':
+        process.exitCode = await sarCommand(rest);
+        return;
       case 'console':
         process.exitCode = await consoleCommand(rest);
+        return;
+      case 'retention':
+      case 'erase':
+      case 'legal-hold':
+        process.exitCode = await retentionCommand(command, rest);
         return;
       default:
         console.error(USAGE);

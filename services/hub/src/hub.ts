@@ -6,6 +6,7 @@ import { createHubMetrics, type HubMetrics, type Logger } from '@hub/observabili
 import { hubQueueNames, snapshotQueues } from '@hub/queues';
 import { startRouterRuntime, type RouterRuntime } from '@hub/router';
 import { startDeadlineMonitor, type DeadlineMonitor } from '@hub/routing';
+import { startRetentionScheduler, type RetentionScheduler } from '@hub/retention';
 import { DEADLINE_AT_RISK_WINDOW_MS, openMigratedStore, type Store } from '@hub/store';
 import { RETRY_SCHEDULE_MS } from '@hub/adapters';
 
@@ -17,6 +18,8 @@ export interface HubRuntime {
   console: ConsoleRuntime;
   /** The scheduler's Operation Encompass deadline monitor (the gateway runs the outbox sweeper). */
   deadlines: DeadlineMonitor;
+  /** The scheduler's retention job (BullMQ job scheduler + worker; docs/data-protection.md "Retention"). */
+  retention: RetentionScheduler;
   /** One registry for every service of the process (default label service="hub"); `start.ts` serves it on the health port. */
   metrics: HubMetrics;
   close(): Promise<void>;
@@ -44,6 +47,7 @@ export async function startHub(config: HubConfig, logger: Logger, opts: { schema
     intervalMs: 30_000,
     onMissed: (due) => metrics.deadlineMisses.inc({ partner: due.recipientPartnerId }),
   });
+  const retention = await startRetentionScheduler({ store, config: config.retention, redisUrl: settings.redisUrl, prefix: settings.queuePrefix, logger: logger.child({ service: 'scheduler', component: 'retention' }) });
   // What the scheduler samples on scrape when the services run apart: queues, dead letters, deadlines.
   const recipients = config.partners.all().filter((p) => p.delivery).map((p) => p.id);
   const queues = hubQueueNames(recipients).map((name) => gateway.enqueuer.queue(name));
@@ -57,9 +61,11 @@ export async function startHub(config: HubConfig, logger: Logger, opts: { schema
     delivery,
     console: consoleRuntime,
     deadlines,
+    retention,
     metrics,
     async close() {
       deadlines.stop();
+      await retention.close();
       await gateway.close();
       await consoleRuntime.close();
       await router.close();

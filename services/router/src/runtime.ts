@@ -57,8 +57,11 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
           log.info({ deliveryId: outcome.deliveryId }, 'feedback recorded');
           break;
         case 'message-missing':
-          // Erased, or a stale job: nothing to route.
+          // A stale job: nothing to route.
           log.warn({}, 'routed message not found');
+          break;
+        case 'message-erased':
+          log.info({}, 'message erased before routing: nothing to route');
           break;
       }
       return outcome.kind;

@@ -2,11 +2,13 @@ import { loadConfigOrExit } from '@hub/config';
 import { createHubMetrics, createLogger, startHealthServer, stopOnSignals } from '@hub/observability';
 import { createRedisConnection, hubQueueNames, OutboxEnqueuer, snapshotQueues, startOutboxSweeper } from '@hub/queues';
 import { startDeadlineMonitor } from '@hub/routing';
+import { startRetentionScheduler } from '@hub/retention';
 import { DEADLINE_AT_RISK_WINDOW_MS, openMigratedStore } from '@hub/store';
 
 /**
- * The scheduler: the outbox sweeper (queues anything committed but not yet queued) and the
- * Operation Encompass deadline monitor. Retention and statistics jobs join it later.
+ * The scheduler: the outbox sweeper (queues anything committed but not yet queued), the
+ * Operation Encompass deadline monitor and the retention job (a BullMQ job scheduler on the
+ * cron in retention.yaml, plus runs the console asks for).
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
@@ -30,10 +32,12 @@ async function main(): Promise<void> {
     intervalMs: 30_000,
     onMissed: (due) => metrics.deadlineMisses.inc({ partner: due.recipientPartnerId }),
   });
+  const retention = await startRetentionScheduler({ store, config: config.retention, redisUrl: settings.redisUrl, prefix: settings.queuePrefix, logger: logger.child({ component: 'retention' }) });
   const health = await startHealthServer({ host: settings.host, port: settings.healthPort, ready: () => store.ping().then(() => true), registry: metrics.registry });
   logger.info({ healthPort: health.port }, 'scheduler running');
   stopOnSignals(logger, async () => {
     deadlines.stop();
+    await retention.close();
     await sweeper.stop();
     await enqueuer.close();
     producer.disconnect();

@@ -28,6 +28,15 @@ export const EMAIL_NOTICE = [
   'Please acknowledge the referral through the hub, quoting the delivery id below.',
 ].join('\n');
 
+/** The fixed body text of a correction (UK GDPR Art 19): no personal data; the correction is the attachment. */
+export const RECTIFICATION_EMAIL_NOTICE = [
+  'The Early Help Referral Hub has corrected personal data it shared with your organisation.',
+  '',
+  'The correction is attached as a JSON file (a referral.rectified message). It names the referral',
+  'delivery you received, the corrected field and its corrected value: please update your record.',
+  'Open it only on an authorised system, and handle it as your data-sharing agreement requires.',
+].join('\n');
+
 /**
  * SMTP delivery to a secure mailbox. The subject and body carry only ids; the payload is an
  * attachment. The Message-ID comes from the delivery id, so a resend is recognisable.
@@ -57,15 +66,17 @@ export function createEmailAdapter(opts: EmailAdapterOptions): DeliveryAdapter {
   return {
     channel: 'email',
     async send(delivery: OutboundDelivery, signal?: AbortSignal): Promise<DeliveryResult> {
+      const rectification = delivery.kind === 'rectification';
+      const name = rectification ? 'rectification' : 'referral';
       try {
         const info = await transport.sendMail({
           from: opts.from,
           to: opts.to,
-          subject: `Early Help referral ${delivery.referralId} (${delivery.urgency})`,
-          text: `${EMAIL_NOTICE}\n\nReferral id: ${delivery.referralId}\nDelivery id: ${delivery.deliveryId}\n`,
-          messageId: `<referral-${delivery.deliveryId}@${messageIdDomain}>`,
-          headers: { 'X-Early-Help-Delivery-Id': delivery.deliveryId },
-          attachments: [{ filename: `referral-${delivery.deliveryId}.json`, content: delivery.payload, contentType: 'application/json' }],
+          subject: rectification ? `Early Help referral ${delivery.referralId}: correction` : `Early Help referral ${delivery.referralId} (${delivery.urgency})`,
+          text: `${rectification ? RECTIFICATION_EMAIL_NOTICE : EMAIL_NOTICE}\n\nReferral id: ${delivery.referralId}\nDelivery id: ${delivery.deliveryId}\n`,
+          messageId: `<${name}-${delivery.deliveryId}@${messageIdDomain}>`,
+          headers: { 'X-Early-Help-Delivery-Id': delivery.deliveryId, ...(rectification ? { 'X-Early-Help-Message-Type': 'referral.rectified' } : {}) },
+          attachments: [{ filename: `${name}-${delivery.deliveryId}.json`, content: delivery.payload, contentType: 'application/json' }],
           ...(signal ? { signal } : {}),
         });
         return { kind: 'delivered', ...(typeof info.response === 'string' ? { receipt: info.response.slice(0, 200) } : {}) };

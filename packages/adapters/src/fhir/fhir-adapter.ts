@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { assertDeliveryUrl, assertTimeout, postForDelivery } from '../http/http-delivery.ts';
 import type { DeliveryAdapter, DeliveryResult, OutboundDelivery } from '../types.ts';
 import { DEFAULT_IDENTIFIER_SYSTEMS, FhirMappingError, parseMinimisedPayload, toFhirTransactionBundle, type HubIdentifierSystems } from './fhir-bundle.ts';
+import { toFhirRectificationBundle } from './fhir-rectification.ts';
 import { validateFhirR4, type FhirValidationIssue } from './fhir-schema.ts';
 
 export interface FhirAdapterOptions {
@@ -37,9 +38,14 @@ export function createFhirAdapter(opts: FhirAdapterOptions): DeliveryAdapter {
     async send(delivery: OutboundDelivery, signal?: AbortSignal): Promise<DeliveryResult> {
       let body: Buffer;
       try {
-        const payload = parseMinimisedPayload(delivery.payload);
-        if (payload.deliveryId !== delivery.deliveryId) throw new FhirMappingError('/deliveryId', 'does not match the delivery being sent');
-        const bundle = toFhirTransactionBundle(payload, systems);
+        let bundle: unknown;
+        if (delivery.kind === 'rectification') {
+          bundle = toFhirRectificationBundle(delivery.payload, systems);
+        } else {
+          const payload = parseMinimisedPayload(delivery.payload);
+          if (payload.deliveryId !== delivery.deliveryId) throw new FhirMappingError('/deliveryId', 'does not match the delivery being sent');
+          bundle = toFhirTransactionBundle(payload, systems);
+        }
         const validation = validateFhirR4(bundle);
         if (!validation.valid) {
           opts.onInvalid?.({ deliveryId: delivery.deliveryId, issues: validation.issues });

@@ -39,7 +39,8 @@ const FHIR_JSON = 'application/fhir+json';
 /**
  * A partner's FHIR endpoint: accepts a transaction Bundle POSTed to `/fhir` or `/fhir/<partner>`,
  * checks it against the FHIR R4 schema and the hub's contract (a Patient and a ServiceRequest
- * whose subject is one of them; NHS numbers under the NHS number system), answers 200 with a
+ * whose subject is one of them; NHS numbers under the NHS number system — or, for a correction,
+ * exactly one Communication), answers 200 with a
  * transaction-response Bundle, or 400 with an OperationOutcome. Records every POST.
  */
 export async function startFhirServer(opts: { port?: number; behaviour?: ScriptStep[] } = {}): Promise<FhirServer> {
@@ -122,6 +123,10 @@ function checkTransaction(body: unknown): string[] {
   const bundle = body as { resourceType?: string; type?: string; entry?: Entry[] };
   if (bundle.resourceType !== 'Bundle' || bundle.type !== 'transaction') return ['/: not a transaction Bundle'];
   const entries = bundle.entry ?? [];
+  // A correction of an earlier referral (referral.rectified): exactly one Communication, POSTed.
+  if (entries.length > 0 && entries.every((e) => e.resource?.resourceType === 'Communication')) {
+    return entries.length === 1 && entries[0]?.request?.method === 'POST' && entries[0].request.url === 'Communication' ? [] : ['/entry: a correction is exactly one POST Communication'];
+  }
   const problems: string[] = [];
   const patients = new Set<string>();
   let serviceRequests = 0;

@@ -19,6 +19,12 @@ export const NAV: readonly NavItem[] = [
   { href: '/partners', label: 'Partners', roles: ['viewer', 'operator', 'dpo', 'admin'] },
   { href: '/ledger', label: 'Ledger', roles: ['operator', 'dpo', 'admin'] },
   { href: '/audit', label: 'Audit trail', roles: ['dpo', 'admin'] },
+  { href: '/sar', label: 'Subject access', roles: ['dpo', 'admin'] },
+  { href: '/retention', label: 'Retention', roles: ['dpo', 'admin'] },
+  { href: '/rights', label: 'Rights', roles: ['operator', 'dpo'] },
+  { href: '/statistics', label: 'Statistics', roles: ['viewer', 'operator', 'dpo', 'admin'] },
+  { href: '/performance', label: 'Performance', roles: ['viewer', 'operator', 'dpo', 'admin'] },
+  { href: '/extract', label: 'Evaluation extract', roles: ['dpo', 'admin'] },
 ];
 
 /** The hidden CSRF field every state-changing form must include. */

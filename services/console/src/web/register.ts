@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problem } from '@hub/errors';
+import { ErasedError } from '@hub/store';
 import { AccountBook } from './accounts.ts';
 import { auditRoutes } from './audit-page.ts';
 import { logoutRoute, registerLoginRoutes } from './auth-routes.ts';
@@ -111,6 +112,8 @@ export async function registerConsoleWeb(app: FastifyInstance, deps: ConsoleDeps
     });
     scope.setErrorHandler((error: { statusCode?: number; validation?: unknown; message: string }, request, reply) => {
       if (error.validation) return sendStatusPage(request, reply, 400, 'Check what you entered', 'Something sent with this request is not in the form the console expects, so nothing was changed.');
+      // A page that reads a record erased by key destruction (docs/data-protection.md "Erasure").
+      if (error instanceof ErasedError) return sendStatusPage(request, reply, 410, 'This record was erased', 'Its data keys were destroyed, so nothing stored of it can be read any more. The erasure is recorded in the ledger and the audit trail.');
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) {
         request.log.error({ reqId: request.id, err: { message: error.message } }, 'console page failed');

@@ -117,6 +117,11 @@ export function holdRoutes(deps: ConsoleDeps): PageRoute[] {
         const result = await resolveHeldReferral(routingDeps, hold.referralId, { operatorId: request.user?.username as string, reason, recipients });
         if (result.kind === 'not-held') return renderHolds(deps, request, reply, { errors: ['That referral is not held for review (any more): nothing was changed.'], status: 409 });
         if (result.kind === 'no-agreement') return renderHolds(deps, request, reply, { errors: [`Share with (referral ${hold.referralId}): ${partnerName(deps, result.recipientPartnerId)} has no data-sharing agreement or delivery channel for that purpose`], status: 422 });
+        if (result.kind === 'restricted') {
+          for (const partnerId of result.notDisclosedTo) deps.metrics?.disclosures.inc({ partner: partnerId, outcome: 'not-disclosed' });
+          await deps.audit(request, { action: 'hold.share', targetType: 'referral', targetId: hold.referralId, outcome: 'denied', details: { code: 'subject-restricted', count: result.notDisclosedTo.length } });
+          return renderHolds(deps, request, reply, { errors: [`Share with (referral ${hold.referralId}): a person on this referral has restricted processing or objected, and no safeguarding override is active. Nothing was shared (recorded as not shared); the referral stays held. See Rights for the person.`], status: 409 });
+        }
         if (result.kind !== 'shared') return renderHolds(deps, request, reply, { errors: ['The decision could not be recorded.'], status: 409 });
         // Fast path; if Redis refuses, the committed outbox rows are queued by the sweeper.
         await deps.enqueuer.addNow(result.jobs).catch(() => undefined);

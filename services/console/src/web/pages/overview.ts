@@ -5,7 +5,8 @@ import { snapshotQueues, type QueueSnapshot } from '@hub/queues';
 import { DEADLINE_AT_RISK_WINDOW_MS } from '@hub/store';
 import { ALL_ROLES, type ConsoleDeps, type PageRoute } from '../context.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { duration, partnerCell, sendPage, tag, time, within } from './common.ts';
+import { duration, mayUse, partnerCell, sendPage, tag, time, within } from './common.ts';
+import { londonToday } from '../../sar/requests.ts';
 
 /** How long the overview waits for Redis before showing the page without queue figures. */
 export const QUEUE_SNAPSHOT_TIMEOUT_MS = 1_000;
@@ -101,12 +102,15 @@ export function overviewRoutes(deps: ConsoleDeps): PageRoute[] {
           deps.store.partnerHealth(recipients, now),
         ]);
         const attention = health.filter((h) => h.breakerState !== 'closed' || h.endpoint).length;
+        // Subject access deadlines (DPO and administrators only): open requests past their due date.
+        const sarOverdue = mayUse(request, ['dpo', 'admin']) ? await deps.store.countOverdueSubjectAccessRequests(londonToday(now)) : undefined;
         const body = html`<p>Figures at ${time(now)} (London time); this page refreshes every 15 seconds.</p>
 <section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>
 <div class="cards">
 <div class="card ${overview.openHolds > 0 ? 'warn' : 'ok'}"><span>Referrals held for review</span><strong>${overview.openHolds}</strong><a href="/holds">Review hold</a></div>
 <div class="card ${overview.deadLetters > 0 ? 'warn' : 'ok'}"><span>Dead letters</span><strong>${overview.deadLetters}</strong><a href="/dead-letters">Dead letters</a></div>
 <div class="card ${attention > 0 ? 'warn' : 'ok'}"><span>Partners needing attention</span><strong>${attention}</strong><a href="/partners">Partners</a></div>
+${sarOverdue === undefined ? '' : html`<div class="card ${sarOverdue > 0 ? 'warn' : 'ok'}"><span>Subject access requests overdue</span><strong>${sarOverdue}</strong><a href="/sar">Subject access</a></div>`}
 </div></section>
 <section aria-labelledby="queues-h"><h2 id="queues-h">Queues</h2>${queueTable(snapshots)}</section>
 <section aria-labelledby="throughput-h"><h2 id="throughput-h">Throughput, last hour</h2>${throughputTable(overview)}</section>

@@ -30,6 +30,7 @@ import {
   time,
   UUID_PATTERN,
 } from './common.ts';
+import { rectificationsTable } from './rights.ts';
 import { renderReferralView } from './view-data.ts';
 
 export const SEARCH_PAGE_SIZE = 25;
@@ -186,6 +187,10 @@ export function holdReasonText(code: string): string {
       return "A rule's recipient could not be found (an unknown school, GP practice or area, or a child with no school).";
     case 'no-agreement':
       return 'A recipient has no data-sharing agreement for the purpose, or no delivery channel.';
+    case 'subject-restricted':
+      return 'A person on the referral has restricted processing (UK GDPR Art 18): nothing is shared unless a safeguarding override is recorded on the Rights page.';
+    case 'subject-objected':
+      return 'A person on the referral has objected to processing (UK GDPR Art 21): nothing is shared unless a safeguarding override is recorded on the Rights page.';
     default:
       return `Other reason (code ${code}).`;
   }
@@ -222,11 +227,13 @@ async function renderReferral(deps: ConsoleDeps, request: FastifyRequest, reply:
   if (!stored) return sendNotFound(request, reply, 'referral');
   const referralId = stored.referralId;
   const events = await deps.store.referralTimeline(referralId);
+  const rectifications = await deps.store.listRectifications({ referralId });
   const view = maskedReferralView(JSON.parse(stored.canonical.toString('utf8')), opts.reveal);
   const body = html`${factsList(deps, stored)}
 <p>${opts.reveal ? html`<strong>Personal data is shown unmasked.</strong> <a href="/referrals/${referralId}">Mask it again</a>` : html`<span class="tag">masked</span> Personal data below is masked.`}</p>
 ${renderReferralView(view)}
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>${timelineTable(deps, events ?? [], referralId, opts.reveal)}</section>
+<section aria-labelledby="rectifications-h"><h2 id="rectifications-h">Rectifications</h2>${rectificationsTable(deps, rectifications, { showReferral: false })}</section>
 ${!opts.reveal && mayUse(request, REVEAL_ROLES) ? revealForm(request, referralId) : ''}`;
   return sendPage(request, reply, { title: `Referral ${referralId}`, body, ...(opts.reveal ? { notice: REVEAL_NOTICE } : {}), ...(opts.errors ? { errors: opts.errors } : {}) }, opts.status ?? 200);
 }

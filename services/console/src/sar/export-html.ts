@@ -1,0 +1,213 @@
+// The subject access export as a readable, self-contained, print-friendly HTML document (one file:
+// its own stylesheet, no scripts, no images, no links out). "Save as PDF" from the browser's print
+// dialogue gives the PDF. Every value goes through the escaping `html` template.
+import { createHash } from 'node:crypto';
+import { html, raw, type SafeHtml } from '../web/html.ts';
+import type { ExportDecision, ExportDelivery, ExportDisclosure, ExportReferral, PartnerRef, SubjectAccessExport } from './export.ts';
+
+const STYLES = raw(`
+:root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;line-height:1.45;color:#0b0c0c}
+body{margin:0 auto;max-width:960px;padding:16px 24px;background:#fff}
+h1{font-size:1.7rem;margin:8px 0 4px}h2{font-size:1.3rem;margin:28px 0 8px;border-bottom:3px solid #0b0c0c}
+h3{font-size:1.1rem;margin:20px 0 6px}h4{font-size:1rem;margin:14px 0 4px}
+table{border-collapse:collapse;width:100%;margin:4px 0 12px}
+th,td{border:1px solid #b1b4b6;padding:4px 6px;text-align:left;vertical-align:top;font-size:.9rem}
+th{background:#f3f2f1;width:30%}thead th{width:auto}
+.facts th{width:30%}
+.review{background:#fff7bf}.review::after{content:" ▲ reviewed before release";font-size:.75rem;color:#594d00}
+.redacted{font-style:italic}
+.visually-hidden{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
+.note{border-left:5px solid #1d70b8;padding:6px 12px;background:#f3f2f1;margin:8px 0}
+.warn{border-left-color:#d4351c}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;word-break:break-all}
+section.referral{border-top:1px solid #b1b4b6;margin-top:18px}
+@media print{body{max-width:none;padding:0}h2{break-after:avoid}section.referral{break-before:page}tr{break-inside:avoid}.review{background:none;border-bottom:2px dotted #594d00}}
+`);
+
+/** The Content-Security-Policy to serve the document with: nothing but its own stylesheet. */
+export const SUBJECT_ACCESS_HTML_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLES.value).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+const UK_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const UK_DATE = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+
+function when(value: string | null | undefined): string {
+  if (!value) return '—';
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? value : `${UK_TIME.format(at)} (UK time)`;
+}
+
+function day(value: string | null | undefined): string {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return value ?? '—';
+  return UK_DATE.format(new Date(`${value}T00:00:00Z`));
+}
+
+function partner(p: PartnerRef | null): SafeHtml {
+  return p ? html`${p.name} <code>${p.partnerId}</code>` : html`—`;
+}
+
+/** `incidentAt` → `Incident at`. */
+function label(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[-_]/g, ' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function isCoded(value: unknown): value is { system: string; code: string } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).sort().join(',') === 'code,system';
+}
+
+function scalar(value: unknown): string {
+  if (value === true) return 'Yes';
+  if (value === false) return 'No';
+  if (isCoded(value)) return `${value.code} (${value.system})`;
+  return String(value);
+}
+
+interface Row {
+  label: string;
+  value: string;
+  pointer: string;
+}
+
+/** Nested values as rows of "Label › label: value", arrays of scalars joined. */
+function flatten(value: unknown, pointer: string, prefix: string, rows: Row[]): void {
+  if (value === undefined || value === null) return;
+  if (isCoded(value) || typeof value !== 'object') {
+    rows.push({ label: prefix || 'Value', value: scalar(value), pointer });
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object' || isCoded(v))) {
+      if (value.length > 0) rows.push({ label: prefix, value: value.map(scalar).join(', '), pointer });
+      return;
+    }
+    value.forEach((v, i) => flatten(v, `${pointer}/${i}`, `${prefix} ${i + 1}`, rows));
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) flatten(v, `${pointer}/${k}`, prefix ? `${prefix} › ${label(k)}` : label(k), rows);
+}
+
+function factsTable(value: Record<string, unknown>, pointer: string, review: ReadonlySet<string>, caption: string): SafeHtml {
+  const rows: Row[] = [];
+  flatten(value, pointer, '', rows);
+  if (rows.length === 0) return html`<p>None recorded.</p>`;
+  return html`<table class="facts"><caption class="visually-hidden">${caption}</caption><tbody>${rows.map((r) => {
+    const reviewed = [...review].some((p) => r.pointer === p || r.pointer.startsWith(`${p}/`) || p.startsWith(`${r.pointer}/`));
+    return html`<tr><th scope="row">${r.label}</th><td${reviewed ? raw(' class="review"') : ''}>${r.value}</td></tr>`;
+  })}</tbody></table>`;
+}
+
+function basis(b: { art6: string | null; art9: string | null; sch1Paragraph: string | null; art10: string | null }): SafeHtml {
+  if (!b.art6 && !b.art9 && !b.art10) return html`—`;
+  return html`UK GDPR Art 6: ${b.art6 ?? '—'}${b.art9 ? html`; Art 9: ${b.art9}` : ''}${b.sch1Paragraph ? html` (DPA 2018 Sch 1 para ${b.sch1Paragraph})` : ''}${b.art10 ? html`; Art 10: ${b.art10}` : ''}`;
+}
+
+function fields(list: readonly string[]): SafeHtml {
+  return list.length === 0 ? html`none` : html`${list.map((f, i) => html`${i > 0 ? ', ' : ''}<code>${f}</code>`)}`;
+}
+
+const OUTCOME_TEXT: Readonly<Record<string, string>> = { disclosed: 'Shared', 'not-disclosed': 'Decided not to share', erased: 'Erased' };
+
+function disclosuresTable(rows: readonly ExportDisclosure[]): SafeHtml {
+  if (rows.length === 0) return html`<p>The hub has not shared your information with anyone, and has recorded no decision not to.</p>`;
+  return html`<table>
+<thead><tr><th scope="col">Date</th><th scope="col">Outcome</th><th scope="col">Recipient</th><th scope="col">Purpose</th><th scope="col">Lawful basis</th><th scope="col">Information sent</th><th scope="col">How</th><th scope="col">Decided by</th></tr></thead>
+<tbody>${rows.map(
+    (d) => html`<tr><td>${when(d.at)}</td><td>${OUTCOME_TEXT[d.outcome] ?? d.outcome}</td><td>${partner(d.recipient)}</td><td>${d.purpose ?? '—'}</td><td>${basis(d.lawfulBasis)}</td><td>${fields(d.fieldsSent)}</td><td>${d.channel ?? '—'}</td><td>${d.decidedBy.rule ? html`sharing rule <code>${d.decidedBy.rule}</code>` : ''}${d.decidedBy.operator ? html`hub staff member ${d.decidedBy.operator}` : ''}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function decisionsTable(rows: readonly ExportDecision[]): SafeHtml {
+  if (rows.length === 0) return html`<p>No sharing decisions.</p>`;
+  const what = (d: ExportDecision): string => (d.decision === 'share' ? 'Share' : d.decision === 'not-share' ? 'Do not share' : 'Hold for a person to decide');
+  return html`<table><thead><tr><th scope="col">Date</th><th scope="col">Decision</th><th scope="col">Recipient</th><th scope="col">Purpose</th><th scope="col">Decided by</th><th scope="col">Reason</th></tr></thead>
+<tbody>${rows.map(
+    (d) => html`<tr><td>${when(d.decidedAt)}</td><td>${what(d)}</td><td>${partner(d.recipient)}</td><td>${d.purpose ?? '—'}</td><td>${d.decidedBy.rule ? html`rule <code>${d.decidedBy.rule}</code>` : ''}${d.decidedBy.operator ? html`staff member ${d.decidedBy.operator}` : ''}</td><td>${d.reason}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function deliveriesTable(rows: readonly ExportDelivery[]): SafeHtml {
+  if (rows.length === 0) return html`<p>No deliveries carried your information.</p>`;
+  return html`<table><thead><tr><th scope="col">Recipient</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Delivered</th><th scope="col">How</th><th scope="col">Purpose and basis</th><th scope="col">Information sent</th><th scope="col">Recipient’s response</th></tr></thead>
+<tbody>${rows.map(
+    (d) => html`<tr><td>${partner(d.recipient)}</td><td>${d.status}</td><td>${when(d.createdAt)}</td><td>${when(d.deliveredAt)}</td><td>${d.channel}</td><td>${d.purpose}<br>${basis(d.lawfulBasis)}</td><td>${fields(d.fieldsSent)}</td><td>${d.feedback ? html`${d.feedback.status}, ${when(d.feedback.at)}` : '—'}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function referralSection(r: ExportReferral, index: number): SafeHtml {
+  const review = new Set(r.reviewBeforeRelease);
+  return html`<section class="referral" aria-labelledby="ref-${index}">
+<h3 id="ref-${index}">Referral ${index + 1}: from ${r.source.name}, received ${when(r.receivedAt)}</h3>
+<table class="facts"><tbody>
+<tr><th scope="row">Referral id</th><td><code>${r.referralId}</code></td></tr>
+<tr><th scope="row">Type</th><td><code>${r.messageType}</code></td></tr>
+<tr><th scope="row">Status</th><td>${r.status}; urgency ${r.urgency}</td></tr>
+<tr><th scope="row">Message</th><td>${r.inboundMessage ? html`<code>${r.inboundMessage.messageId}</code> from ${partner(r.inboundMessage.sender)} (their reference <code>${r.inboundMessage.senderMessageId}</code>), received ${when(r.inboundMessage.receivedAt)}` : '—'}</td></tr>
+</tbody></table>
+${r.contentAvailable ? '' : html`<p class="note warn">The content of this referral has been erased under the hub’s retention rules; only the facts above and the record of sharing remain.</p>`}
+<h4>Your details</h4>
+${r.you.map((y) => html`<p>Recorded as: <strong>${y.role}</strong></p>${factsTable(y.details, '/you', new Set(), 'Your details')}`)}
+<h4>Your household</h4>
+${factsTable(r.family, '/family', new Set(), 'Your household')}
+<h4>Other people in this referral</h4>
+${r.otherPeople.length === 0 ? html`<p>None.</p>` : html`<ul>${r.otherPeople.map((p) => html`<li>${p.description}</li>`)}</ul>`}
+<h4>About the referral</h4>
+${factsTable(r.details, '/details', review, 'About the referral')}
+${r.withheld.length > 0 ? html`<h4>Withheld from this copy</h4><ul>${r.withheld.map((w) => html`<li><code>${w.pointer}</code>: ${w.reason}</li>`)}</ul>` : ''}
+${r.redactions > 0 ? html`<p class="redacted">${r.redactions} ${r.redactions === 1 ? 'value' : 'values'} about other people replaced by “[another person]”.</p>` : ''}
+${r.hold ? html`<h4>Held for review</h4><p>Held ${when(r.hold.heldAt)} (${r.hold.reasons.join(', ')})${r.hold.resolvedAt ? html`; resolved ${when(r.hold.resolvedAt)}: ${r.hold.resolution ?? ''}${r.hold.resolutionReason ? html` — <span class="review">${r.hold.resolutionReason}</span>` : ''}` : ''}.</p>` : ''}
+<h4>Sharing decisions</h4>
+${decisionsTable(r.decisions)}
+<h4>Deliveries</h4>
+${deliveriesTable(r.deliveries)}
+</section>`;
+}
+
+/** The whole document. */
+export function renderSubjectAccessHtml(exp: SubjectAccessExport): string {
+  const s = exp.summary;
+  const c = exp.completeness;
+  return html`<!doctype html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Information held about you — Early Help Referral Hub</title>
+<style>${STYLES}</style>
+</head>
+<body>
+<main>
+<h1>Information the Early Help Referral Hub holds about you</h1>
+<p>Prepared ${when(exp.generatedAt)} in answer to a subject access request (UK GDPR Article 15).</p>
+<table class="facts"><tbody>
+<tr><th scope="row">Your hub reference</th><td><code>${exp.subject.hubPersonId}</code>${exp.subject.linkedByNhsNumber ? ' (linked across referrals by NHS number)' : ''}</td></tr>
+${exp.request ? html`<tr><th scope="row">Request</th><td><code>${exp.request.id}</code>, received ${day(exp.request.receivedOn)}, due ${day(exp.request.extendedDueOn ?? exp.request.dueOn)}</td></tr>` : ''}
+</tbody></table>
+
+<h2>How to read this document</h2>
+<ul>${exp.redactionRules.map((rule) => html`<li>${rule}</li>`)}</ul>
+<p class="note">To keep a copy or make a PDF, use your browser’s Print command (“Save as PDF”).</p>
+
+<h2>Summary</h2>
+<table class="facts"><tbody>
+<tr><th scope="row">Referrals you appear in</th><td>${s.referrals}</td></tr>
+<tr><th scope="row">Organisations that referred you</th><td>${s.sources.length === 0 ? 'none' : s.sources.map((p, i) => html`${i > 0 ? '; ' : ''}${p.name}`)}</td></tr>
+<tr><th scope="row">Times your information was shared</th><td>${s.disclosures}</td></tr>
+<tr><th scope="row">Organisations it was shared with</th><td>${s.recipients.length === 0 ? 'none' : s.recipients.map((p, i) => html`${i > 0 ? '; ' : ''}${p.name}`)}</td></tr>
+<tr><th scope="row">Decisions not to share</th><td>${s.notDisclosed}</td></tr>
+</tbody></table>
+
+<h2>Who your information was shared with</h2>
+<p>Every entry in the hub’s disclosure record (ledger) that names you, oldest first: who received it, when, why, on which lawful basis, and which items of information were sent (named by their place in the referral, not repeated here).</p>
+${disclosuresTable(exp.disclosures)}
+<p class="note${c.complete ? '' : ' warn'}">Completeness check: the disclosure record holds ${c.ledgerRowsForPerson} ${c.ledgerRowsForPerson === 1 ? 'entry' : 'entries'} naming you; this document lists ${c.ledgerRowsInExport}.${c.deliveredWithoutLedgerRow.length > 0 ? html` ${c.deliveredWithoutLedgerRow.length} delivered ${c.deliveredWithoutLedgerRow.length === 1 ? 'delivery has' : 'deliveries have'} no matching entry.` : ''}${c.complete ? ' Nothing is missing.' : ' The Data Protection Officer must investigate before this is released.'}</p>
+
+<h2>Referrals</h2>
+${exp.referrals.length === 0 ? html`<p>You do not appear in any referral the hub holds.</p>` : exp.referrals.map((r, i) => referralSection(r, i))}
+</main>
+</body>
+</html>`.value;
+}
