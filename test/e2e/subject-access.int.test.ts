@@ -3,13 +3,18 @@
 // the school — and shared with several recipients. The DPO records a request, finds the child, and
 // exports: every ledger row naming the child is in the export (checked against the ledger itself),
 // with the child's own values and none of the other people's. Name + date of birth search keeps two
-// different people apart. The CLI does the same from a terminal.
+// different people apart. The CLI does the same from a terminal. Then everything else the hub comes
+// to hold about the child goes into the export too: a national evaluation extract that included
+// them, a restriction with its reason, corrections of their fields, a legal hold placed and
+// released, and one of their referrals erased — each listed, and still nothing about anyone else.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { londonToday } from '@hub/console';
+import { createEvaluationExtract, parsePeriod } from '@hub/statistics';
 import { fixtureBody, testDatabaseUrl } from '@hub/testing';
 import type { SubjectAccessExport } from '../../services/console/src/sar/export.ts';
 import { consoleGet, consolePost, signIn, type ConsoleSession } from '../support/console-session.ts';
@@ -253,7 +258,7 @@ describe('subject access', () => {
     const exported = JSON.parse(res.body) as SubjectAccessExport;
 
     const ledger = await h.sql<{ seq: string; id: string; recipient_partner_id: string | null; purpose: string | null; art6: string | null; fields: string[]; outcome: string }>(
-      'select seq::text, id::text, recipient_partner_id, purpose, art6, fields, outcome from ledger where $1 = any(subjects) order by seq',
+      'select seq::text, id::text, recipient_partner_id, purpose, art6, fields, outcome from ledger where $1 = any(subjects) order by ledger.seq',
       [tylerId],
     );
     expect(ledger.length).toBeGreaterThanOrEqual(3);
@@ -371,4 +376,129 @@ describe('subject access', () => {
     const bad = await cli(['due', '2025-02-29']);
     expect(bad.code).toBe(2);
   }, 180_000);
+
+  describe('everything else the hub holds about the child', () => {
+    const RESTRICTION_REASON = 'Danielle rang on 07700 900481: Tyler does not want the school told any more.';
+    let webForm: string;
+    let school: string;
+    let extractLedgerId: string;
+    let holdId: string;
+    let kept: string;
+    let lost: string;
+
+    async function tylerRef(referralId: string): Promise<string> {
+      const [row] = await h.sql<{ person_ref: string }>('select person_ref from referral_people where referral_id = $1 and person_id = $2', [referralId, tylerId]);
+      return row!.person_ref;
+    }
+
+    it('builds up the record: an evaluation extract, a restriction, two corrections, a legal hold placed and released, an erasure', async () => {
+      [webForm, , school] = referralIds as [string, string, string];
+      const store = h.hub.console.deps.store;
+
+      // The national evaluation extract of today's referrals (before the restriction, which would leave the child out).
+      const today = londonToday(new Date());
+      const tomorrow = new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      const period = parsePeriod(today, tomorrow);
+      if (!('period' in period)) throw new Error('bad period');
+      const extract = await createEvaluationExtract(store, { period: period.period, createdBy: 'dpo', recipientPartnerId: 'ons-national-evaluation', now: new Date() });
+      extractLedgerId = extract.manifest.ledgerEntryId;
+      const [inExtract] = await h.sql<{ n: string }>('select count(*) as n from ledger where id = $1 and $2 = any(subjects)', [extractLedgerId, tylerId]);
+      expect(Number(inExtract?.n)).toBe(1);
+
+      // A restriction whose typed reason names the child's mother and her number.
+      expect((await post('operator', `/rights/${tylerId}/restriction`, { set: 'true', reason: RESTRICTION_REASON })).statusCode).toBe(303);
+
+      // Corrections: one on a referral that stays, one on the referral that is then erased.
+      const rectify = async (referralId: string, field: string, value: string, reason: string): Promise<string> => {
+        const res = await post('operator', `/rights/${tylerId}/rectify`, { target: `${referralId}|${await tylerRef(referralId)}`, field, value, reasonCategory: 'data-subject-request', reason });
+        expect(res.statusCode, res.body).toBe(303);
+        const [row] = await h.sql<{ id: string }>('select id from rectifications where referral_id = $1 and person_id = $2 order by at desc limit 1', [referralId, tylerId]);
+        return row!.id;
+      };
+      kept = await rectify(webForm, '/dateOfBirth', '2016-10-03', 'His birth certificate says 3 October');
+      lost = await rectify(school, '/preferredName', 'TJ', 'He is known as TJ at school');
+
+      // A legal hold on the school's referral, placed and released.
+      expect((await post('dpo', '/retention/holds', { scope: 'referral', targetId: school, reason: 'Matter LM-42 (complaint about the school)' })).statusCode).toBe(303);
+      const [hold] = await h.sql<{ id: string }>('select id from legal_holds where target_id = $1 and released_at is null', [school]);
+      holdId = hold!.id;
+      expect((await post('dpo', `/retention/holds/${holdId}/release`, { reason: 'Matter LM-42 closed' })).statusCode).toBe(303);
+
+      // The school's referral erased (no console form: the store, as the CLI does).
+      const [erased] = await store.eraseReferrals([school], { operatorId: 'dpo', role: 'dpo', reasonCode: 'art17-request' });
+      expect(erased?.outcome).toBe('erased');
+    });
+
+    it('lists each of them in the export, completely, with nothing about anyone else', async () => {
+      const res = await get('dpo', `/sar/${requestId}/export.json`);
+      expect(res.statusCode).toBe(200);
+      const exported = JSON.parse(res.body) as SubjectAccessExport;
+      expect(exported.format).toBe('hub.subject-access-export.v2');
+      expect(exported.completeness).toMatchObject({ deliveredWithoutLedgerRow: [], disclosuresNotExplained: [], erasedReferralsWithoutTombstone: [], unreadable: [], complete: true });
+      expect(exported.completeness.ledgerRowsInExport).toBe(exported.completeness.ledgerRowsForPerson);
+
+      // The restriction, its reason with the mother's name and number replaced, for the DPO to read.
+      expect(exported.rights.restricted).toMatchObject({ by: 'operator' });
+      expect(exported.rights.history).toHaveLength(1);
+      expect(exported.rights.history[0]).toMatchObject({ action: 'restrict', by: 'operator', reason: '[another person] rang on [another person]: Tyler does not want the school told any more.' });
+      expect(exported.reviewBeforeRelease).toContain('/rights/history/0/reason');
+
+      // The corrections: values while the referral can be read, the recipients told as the hub recorded them.
+      expect(exported.rectifications.map((r) => r.rectificationId)).toEqual([kept, lost]);
+      const recipients = await h.sql<{ recipient_partner_id: string }>('select recipient_partner_id from deliveries where rectification_id = $1 order by recipient_partner_id, id', [kept]);
+      expect(exported.rectifications[0]).toMatchObject({ referralId: webForm, field: '/dateOfBirth', reasonCategory: 'data-subject-request', valuesAvailable: true, oldValue: TYLER.dateOfBirth, newValue: '2016-10-03', reason: 'His birth certificate says 3 October' });
+      expect(exported.rectifications[0]?.recipients.map((r) => r.recipient.partnerId)).toEqual(recipients.map((r) => r.recipient_partner_id));
+      expect(exported.rectifications[1]).toMatchObject({ referralId: school, field: '/preferredName', valuesAvailable: false, valuesUnavailableBecause: 'erased', oldValue: null, newValue: null, reason: null });
+      expect(exported.referrals.find((r) => r.referralId === webForm)?.you[0]?.details).toMatchObject({ dateOfBirth: '2016-10-03' });
+
+      // The erased referral: its facts and its tombstone, no content.
+      const erasedReferral = exported.referrals.find((r) => r.referralId === school);
+      expect(erasedReferral).toMatchObject({ contentAvailable: false, details: {}, family: {} });
+      expect(erasedReferral?.erasedAt).toEqual(expect.any(String));
+      expect(exported.erasures).toEqual([expect.objectContaining({ recordClass: 'referral', recordId: school, reasonCode: 'art17-request', decidedBy: { rule: null, operator: 'dpo' }, erasedAt: erasedReferral?.erasedAt })]);
+      expect(exported.disclosures.some((d) => d.referralId === school && d.outcome === 'erased')).toBe(true);
+      expect(exported.summary.erasedReferrals).toBe(1);
+
+      // The legal hold, released; its reasons for the DPO to read.
+      expect(exported.legalHolds).toEqual([
+        expect.objectContaining({ holdId, covers: 'referral', referralId: school, placedBy: 'dpo', reason: 'Matter LM-42 (complaint about the school)', active: false, releasedBy: 'dpo', releaseReason: 'Matter LM-42 closed' }),
+      ]);
+      expect(exported.reviewBeforeRelease).toEqual(expect.arrayContaining(['/legalHolds/0/reason', '/legalHolds/0/releaseReason']));
+
+      // This request (extended, with the DPO's note for review).
+      const [req] = await h.sql<{ due_on: string; extended_due_on: string }>('select due_on::text, extended_due_on::text from subject_access_requests where id = $1', [requestId]);
+      expect(exported.subjectAccessRequests).toEqual([expect.objectContaining({ id: requestId, dueOn: req?.due_on, extendedDueOn: req?.extended_due_on, extensionMonths: 2, extensionReason: 'numerous', extensionNote: 'several sources', status: 'open' })]);
+
+      // The national evaluation extract: its ledger row said to be one, and its own entry with date and purpose.
+      const extractRow = exported.disclosures.find((d) => d.entryId === extractLedgerId);
+      expect(extractRow).toMatchObject({ about: 'national-evaluation-extract', outcome: 'disclosed', recipient: { partnerId: 'ons-national-evaluation' }, purpose: 'national-evaluation', channel: 'secure-file-transfer' });
+      expect(exported.evaluationExtracts).toEqual([
+        expect.objectContaining({ ledgerEntryId: extractLedgerId, recipient: expect.objectContaining({ partnerId: 'ons-national-evaluation' }), purpose: 'national-evaluation', lawfulBasis: { art6: 'public-task' } }),
+      ]);
+      expect(exported.evaluationExtracts[0]?.fieldsSent).toContain('/given_name');
+      expect(exported.disclosures.filter((d) => d.about !== 'referral').map((d) => d.entryId)).toEqual([extractLedgerId]);
+
+      // Nothing about anyone else: no value, and no other person's hub id.
+      const text = JSON.stringify(exported);
+      for (const canary of OTHER_PEOPLE) expect(text, canary).not.toContain(canary);
+      const others = await h.sql<{ person_id: string }>('select distinct person_id::text as person_id from referral_people where referral_id = any($1::uuid[]) and person_id <> $2', [referralIds.slice(0, 3), tylerId]);
+      expect(others.length).toBeGreaterThan(0);
+      for (const other of others) expect(text, other.person_id).not.toContain(other.person_id);
+    });
+
+    it('shows the same in the document', async () => {
+      const res = await get('dpo', `/sar/${requestId}/export.html`);
+      expect(res.statusCode).toBe(200);
+      for (const heading of ['Restriction, objection and safeguarding decisions', 'Corrections to your information', 'Records erased', 'Legal holds', 'Your subject access requests', 'National evaluation (research) extracts']) {
+        expect(res.body).toContain(`<h2>${heading}</h2>`);
+      }
+      expect(res.body).toContain('National evaluation extract (research)');
+      expect(res.body).toContain('The content of this referral was erased');
+      expect(res.body).toContain('a request for erasure (UK GDPR Article 17) was granted');
+      expect(res.body).toContain('<span class="review">Matter LM-42 (complaint about the school)</span>');
+      expect(res.body).toContain('Nothing is missing.');
+      for (const canary of OTHER_PEOPLE) expect(res.body, canary).not.toContain(canary);
+      expect(res.body).not.toMatch(/undefined|\[object Object\]|NaN/);
+    });
+  });
 });

@@ -1,12 +1,14 @@
 // Subject access in the store, on PostgreSQL and PGlite: the name + date of birth blind index
 // (never merging people), NHS number search, the backfill, the export snapshot checked against
 // the ledger, and the register of requests with the database's own check of the due dates.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { nameDobKey, normaliseNamePart } from './name-dob-index.ts';
 import { routingOutcome } from './routing-test-fixtures.ts';
 import { SubjectAccessRequestError } from './sar-types.ts';
 import type { Backend, OpenedStore } from './test-backends.ts';
 import { backendNames, columnsContaining, createBackend, resetTables } from './test-backends.ts';
+import { uuidv7 } from './uuid.ts';
 
 interface Person {
   givenName: string;
@@ -166,6 +168,110 @@ describe.each(backendNames)('subject access store on %s', (backendName) => {
     expect(after?.referrals.find((r) => r.referralId === second.referralId)?.canonical).toBeNull();
     expect(after?.ledgerCount).toBe(4);
     expect(await main.store.subjectAccessRecords('00000000-0000-4000-8000-000000000000')).toBeNull();
+  });
+
+  it('reads the person’s flags, corrections, erasures, legal holds, requests and extracts in the same snapshot, and no one else’s', async () => {
+    const { store } = main;
+    const first = await routed(jane, mum, { nhsNumber: '9434765919', shares: ['school-a'] });
+    const second = await routed(jane, mum, { nhsNumber: '9434765919', shares: ['family-support'] });
+    const personId = first.personIds[0] as string;
+    const mumId = first.personIds[1] as string;
+    await store.completeDelivery(first.deliveries.get('school-a') as string, { at: new Date(), channel: 'webhook' });
+
+    await store.setRestriction(personId, { restricted: true, reason: 'Asked on the phone to stop sharing', actor: 'operator.one' });
+    await store.setRestriction(mumId, { restricted: true, reason: 'mum-reason-not-janes', actor: 'operator.one' });
+
+    const rectify = async (referralId: string, personRef: string, reason: string, deliveries: { recipient: string; deliveryId: string }[] = []): Promise<string> => {
+      const current = (await store.readReferral(referralId))?.canonical as Buffer;
+      const canonical = JSON.parse(current.toString('utf8')) as { people: { personRef: string; preferredName?: string }[] };
+      for (const p of canonical.people) if (p.personRef === personRef) p.preferredName = 'Jay';
+      const rectificationId = uuidv7();
+      await store.saveRectification({
+        rectificationId,
+        referralId,
+        personRef,
+        pointer: '/preferredName',
+        reasonCategory: 'data-subject-request',
+        reason,
+        actor: 'dpo.one',
+        at: new Date(),
+        oldValue: null,
+        newValue: 'Jay',
+        basedOnCanonicalSha256: createHash('sha256').update(current).digest('hex'),
+        canonical: Buffer.from(JSON.stringify(canonical)),
+        deliveries: deliveries.map((d) => ({ deliveryId: uuidv7(), recipientPartnerId: d.recipient, rectifiesDeliveryId: d.deliveryId, fields: ['/people/0/preferredName'], payload: Buffer.from('{}') })),
+      });
+      return rectificationId;
+    };
+    const kept = await rectify(first.referralId, 'p1', 'She prefers Jay', [{ recipient: 'school-a', deliveryId: first.deliveries.get('school-a') as string }]);
+    const lost = await rectify(second.referralId, 'p1', 'Lost with the referral');
+    await rectify(first.referralId, 'p2', 'mum-correction-not-janes');
+
+    const dpo = { actor: 'dpo.one', role: 'dpo' };
+    const hold = await store.placeLegalHold({ scope: 'referral', targetId: second.referralId, reason: 'Matter LM-1', by: dpo });
+    await store.releaseLegalHold(hold.id, { reason: 'Matter closed', by: dpo });
+    await store.placeLegalHold({ scope: 'person', targetId: mumId, reason: 'mum-hold-not-janes', by: dpo });
+
+    const request = await store.createSubjectAccessRequest({ receivedOn: '2026-01-05', dueOn: '2026-02-05', createdBy: 'dpo.one' });
+    await store.matchSubjectAccessRequest(request.id, personId);
+    await store.createSubjectAccessRequest({ receivedOn: '2026-01-06', dueOn: '2026-02-06', createdBy: 'dpo.one' });
+
+    const extract = (subjects: string[]) => ({
+      extractId: uuidv7(),
+      periodFrom: '2026-04-01',
+      periodTo: '2026-07-01',
+      createdAt: new Date(),
+      createdBy: 'dpo.one',
+      recipientPartnerId: 'ons-national-evaluation',
+      purpose: 'national-evaluation',
+      art6: 'public-task',
+      fileName: 'evaluation-extract.csv',
+      csvSha256: 'ab'.repeat(32),
+      fields: ['/family_id'],
+      subjects,
+      families: 1,
+      people: subjects.length,
+      peopleExcluded: 0,
+      referrals: 1,
+    });
+    const included = extract([personId, mumId]);
+    const { ledgerEntryId } = await store.recordEvaluationExtract(included);
+    await store.recordEvaluationExtract(extract([mumId]));
+
+    const [erased] = await store.eraseReferrals([second.referralId], { operatorId: 'dpo.one', role: 'dpo', reasonCode: 'art17-request' });
+    expect(erased?.outcome).toBe('erased');
+
+    const records = await store.subjectAccessRecords(personId);
+    expect(records?.rights.state).toMatchObject({ personId, restricted: { by: 'operator.one' }, objected: null, override: null });
+    expect(records?.rights.history.map((h) => [h.action, h.actor, h.reason])).toEqual([['restrict', 'operator.one', 'Asked on the phone to stop sharing']]);
+
+    expect(records?.rectifications.map((r) => r.rectificationId)).toEqual([kept, lost]);
+    expect(records?.rectifications[0]).toMatchObject({
+      referralId: first.referralId,
+      personRef: 'p1',
+      pointer: '/preferredName',
+      reasonCategory: 'data-subject-request',
+      actor: 'dpo.one',
+      detail: { reason: 'She prefers Jay', oldValue: null, newValue: 'Jay' },
+      recipients: [{ recipientPartnerId: 'school-a', status: 'pending', rectifiesDeliveryId: first.deliveries.get('school-a') }],
+    });
+    expect(records?.rectifications[1]).toMatchObject({ referralId: second.referralId, detail: 'erased' });
+
+    const erasedReferral = records?.referrals.find((r) => r.referralId === second.referralId);
+    expect(erasedReferral?.canonical).toBeNull();
+    expect(erasedReferral?.erasedAt).toBeInstanceOf(Date);
+    expect(records?.referrals.find((r) => r.referralId === first.referralId)?.erasedAt).toBeNull();
+    expect(records?.erasures).toHaveLength(1);
+    expect(records?.erasures[0]).toMatchObject({ id: erased?.tombstoneId, recordClass: 'referral', recordId: second.referralId, operatorId: 'dpo.one', ruleId: null, reasonCode: 'art17-request' });
+
+    expect(records?.legalHolds).toHaveLength(1);
+    expect(records?.legalHolds[0]).toMatchObject({ id: hold.id, scope: 'referral', targetId: second.referralId, reason: 'Matter LM-1', releasedBy: 'dpo.one', releaseReason: 'Matter closed' });
+    expect(records?.requests.map((r) => r.id)).toEqual([request.id]);
+    expect(records?.evaluationExtracts).toEqual([expect.objectContaining({ extractId: included.extractId, ledgerEntryId, periodFrom: '2026-04-01', periodTo: '2026-07-01', recipientPartnerId: 'ons-national-evaluation' })]);
+    expect(records?.ledger.some((e) => e.id === ledgerEntryId)).toBe(true);
+
+    const text = JSON.stringify(records);
+    for (const canary of ['mum-reason-not-janes', 'mum-correction-not-janes', 'mum-hold-not-janes']) expect(text, canary).not.toContain(canary);
   });
 
   it('records requests with due dates the database checks: month ends, leap years, 31 January', async () => {

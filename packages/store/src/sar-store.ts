@@ -6,19 +6,25 @@ import { queryLedger } from '@hub/ledger';
 import type { LedgerEntry } from '@hub/ledger';
 import { isUuid, requireOneOf, requireText, requireUuid } from './checks.ts';
 import type { IdentifierHmac, MasterKeys } from './crypto.ts';
-import { openWithDataKey, unwrapDataKey } from './crypto.ts';
+import { openEnvelope, openWithDataKey, unwrapDataKey } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { toBuffer } from './db.ts';
-import { DecryptionError, NotFoundError } from './errors.ts';
+import type { LegalHold, RecordClass, Tombstone } from './erasure-types.ts';
+import { DecryptionError, ErasedError, NotFoundError } from './errors.ts';
 import { calendarDate, insertNameDobIndex, nameDobKey, nameDobRowsFromCanonical, normaliseNamePart } from './name-dob-index.ts';
 import { canonicalContext, referralKeyContext } from './referrals.ts';
+import { rectificationContext, rightsReasonContext } from './rights-store.ts';
+import type { PersonRightsState, RecipientPropagation, RightsAction } from './rights-types.ts';
 import type { DeliveryStatus, FeedbackKind, ReferralStatus, ReferralUrgency } from './routing-types.ts';
 import type {
   ExtensionReason,
   PersonCandidate,
   SubjectAccessDelivery,
+  SubjectAccessEvaluationExtract,
   SubjectAccessRecords,
+  SubjectAccessRectification,
   SubjectAccessReferral,
+  SubjectAccessRightsChange,
   SubjectAccessRequest,
   SubjectAccessStatus,
   SubjectAccessStore,
@@ -180,6 +186,7 @@ async function readRecords(q: Queryable, masterKeys: MasterKeys, personId: strin
     status: ReferralStatus;
     received_at: Date;
     routed_at: Date | null;
+    erased_at: Date | null;
     key_id: string;
     dek_wrapped: unknown;
     dek_iv: unknown;
@@ -188,7 +195,7 @@ async function readRecords(q: Queryable, masterKeys: MasterKeys, personId: strin
     canonical_tag: unknown;
     canonical_ciphertext: unknown;
   }>(
-    `SELECT id::text AS id, message_id::text AS message_id, source_partner_id, source_type, urgency, status, received_at, routed_at,
+    `SELECT id::text AS id, message_id::text AS message_id, source_partner_id, source_type, urgency, status, received_at, routed_at, erased_at,
             key_id, dek_wrapped, dek_iv, dek_tag, canonical_iv, canonical_tag, canonical_ciphertext
        FROM referrals WHERE id = ANY($1::uuid[]) ORDER BY received_at, id`,
     [referralIds],
@@ -270,28 +277,94 @@ async function readRecords(q: Queryable, masterKeys: MasterKeys, personId: strin
   }
   const counted = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger WHERE subjects @> ARRAY[$1::uuid]', [personId]);
 
-  const referrals: SubjectAccessReferral[] = referralRows.rows.map((row) => {
-    let canonical: Buffer | null = null;
+  const rectificationRows = await q.query<RectificationDbRow>(
+    `SELECT id::text AS id, referral_id::text AS referral_id, person_ref, pointer, reason_category, actor, at, detail_iv, detail_tag, detail_ciphertext
+       FROM rectifications WHERE person_id = $1::uuid ORDER BY at, id`,
+    [personId],
+  );
+  const propagation = await q.query<PropagationDbRow>(
+    `SELECT id::text AS id, rectification_id::text AS rectification_id, recipient_partner_id, channel, status, attempts, last_error_code, delivered_at,
+            rectifies_delivery_id::text AS rectifies_delivery_id
+       FROM deliveries WHERE rectification_id = ANY($1::uuid[]) ORDER BY recipient_partner_id, id`,
+    [rectificationRows.rows.map((r) => r.id)],
+  );
+
+  // Each referral's data key is unwrapped once: it opens the canonical form and the details of
+  // the person's rectifications on that referral (a destroyed key leaves the facts only).
+  const canonicals = new Map<string, Buffer | null>();
+  const details = new Map<string, SubjectAccessRectification['detail']>();
+  for (const row of referralRows.rows) {
+    let dataKey: Buffer | null = null;
+    let keyProblem: 'erased' | 'unreadable' = 'unreadable';
     try {
-      const dataKey = unwrapDataKey(masterKeys, referralKeyContext(row.id), {
+      dataKey = unwrapDataKey(masterKeys, referralKeyContext(row.id), {
         keyId: row.key_id,
         wrappedKey: toBuffer(row.dek_wrapped),
         wrapIv: toBuffer(row.dek_iv),
         wrapTag: toBuffer(row.dek_tag),
       });
-      try {
-        canonical = openWithDataKey(dataKey, canonicalContext(row.id), {
-          iv: toBuffer(row.canonical_iv),
-          tag: toBuffer(row.canonical_tag),
-          ciphertext: toBuffer(row.canonical_ciphertext),
-        });
-      } finally {
-        dataKey.fill(0);
-      }
     } catch (err) {
       // A destroyed data key (erasure) leaves the facts and the disclosures, not the content.
       if (!(err instanceof DecryptionError)) throw err;
+      if (err instanceof ErasedError) keyProblem = 'erased';
     }
+    try {
+      let canonical: Buffer | null = null;
+      if (dataKey) {
+        try {
+          canonical = openWithDataKey(dataKey, canonicalContext(row.id), { iv: toBuffer(row.canonical_iv), tag: toBuffer(row.canonical_tag), ciphertext: toBuffer(row.canonical_ciphertext) });
+        } catch (err) {
+          if (!(err instanceof DecryptionError)) throw err;
+        }
+      }
+      canonicals.set(row.id, canonical);
+      for (const r of rectificationRows.rows.filter((x) => x.referral_id === row.id)) {
+        if (!dataKey) {
+          details.set(r.id, keyProblem);
+          continue;
+        }
+        try {
+          const plain = openWithDataKey(dataKey, rectificationContext(row.id, r.id), { iv: toBuffer(r.detail_iv), tag: toBuffer(r.detail_tag), ciphertext: toBuffer(r.detail_ciphertext) });
+          const parsed = JSON.parse(plain.toString('utf8')) as { reason?: unknown; oldValue?: unknown; newValue?: unknown };
+          details.set(r.id, { reason: typeof parsed.reason === 'string' ? parsed.reason : '', oldValue: parsed.oldValue ?? null, newValue: parsed.newValue ?? null });
+        } catch (err) {
+          if (!(err instanceof DecryptionError) && !(err instanceof SyntaxError)) throw err;
+          details.set(r.id, 'unreadable');
+        }
+      }
+    } finally {
+      dataKey?.fill(0);
+    }
+  }
+  const rectifications = rectificationRows.rows.map(
+    (r): SubjectAccessRectification => ({
+      rectificationId: r.id,
+      referralId: r.referral_id,
+      personRef: r.person_ref,
+      pointer: r.pointer,
+      reasonCategory: r.reason_category,
+      actor: r.actor,
+      at: r.at,
+      detail: details.get(r.id) ?? 'unreadable',
+      recipients: propagation.rows
+        .filter((d) => d.rectification_id === r.id)
+        .map(
+          (d): RecipientPropagation => ({
+            deliveryId: d.id,
+            recipientPartnerId: d.recipient_partner_id,
+            channel: d.channel,
+            status: d.status,
+            attempts: d.attempts,
+            lastErrorCode: d.last_error_code,
+            deliveredAt: d.delivered_at,
+            rectifiesDeliveryId: d.rectifies_delivery_id,
+          }),
+        ),
+    }),
+  );
+
+  const referrals: SubjectAccessReferral[] = referralRows.rows.map((row) => {
+    const canonical = canonicals.get(row.id) ?? null;
     const message = inbound.rows.find((m) => m.message_id === row.message_id);
     const hold = holds.rows.find((h) => h.referral_id === row.id);
     return {
@@ -303,6 +376,7 @@ async function readRecords(q: Queryable, masterKeys: MasterKeys, personId: strin
       status: row.status,
       receivedAt: row.received_at,
       routedAt: row.routed_at,
+      erasedAt: row.erased_at,
       canonical,
       personRefs: refsByReferral.get(row.id) ?? [],
       people: people.rows.filter((p) => p.referral_id === row.id).map((p) => ({ personRef: p.person_ref, hubPersonId: p.person_id, role: p.role })),
@@ -371,7 +445,227 @@ async function readRecords(q: Queryable, masterKeys: MasterKeys, personId: strin
     };
   });
 
-  return { personId, linkedByNhsNumber: found.linked, readAt: found.read_at, referrals, ledger, ledgerCount: counted.rows[0]?.n ?? 0 };
+  return {
+    personId,
+    linkedByNhsNumber: found.linked,
+    readAt: found.read_at,
+    referrals,
+    ledger,
+    ledgerCount: counted.rows[0]?.n ?? 0,
+    rights: await readRights(q, masterKeys, personId),
+    rectifications,
+    erasures: await readErasures(q, personId, referralIds),
+    legalHolds: await readLegalHolds(q, personId, referralIds),
+    requests: (await q.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM subject_access_requests WHERE person_id = $1::uuid ORDER BY received_on, created_at, id`, [personId])).rows.map(toRequest),
+    evaluationExtracts: await readEvaluationExtracts(q, ledger),
+  };
+}
+
+interface RectificationDbRow {
+  id: string;
+  referral_id: string;
+  person_ref: string;
+  pointer: string;
+  reason_category: string;
+  actor: string;
+  at: Date;
+  detail_iv: unknown;
+  detail_tag: unknown;
+  detail_ciphertext: unknown;
+}
+
+interface PropagationDbRow {
+  id: string;
+  rectification_id: string;
+  recipient_partner_id: string;
+  channel: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_error_code: string | null;
+  delivered_at: Date | null;
+  rectifies_delivery_id: string;
+}
+
+/** The person's flags (as RightsStore.personRightsState) and every change, oldest first, reasons decrypted. */
+async function readRights(q: Queryable, masterKeys: MasterKeys, personId: string): Promise<SubjectAccessRecords['rights']> {
+  const flags = await q.query<{
+    restricted_at: Date | null;
+    restricted_by: string | null;
+    objected_at: Date | null;
+    objected_by: string | null;
+    override_at: Date | null;
+    override_by: string | null;
+    override_until: Date | null;
+    override_history_id: string | null;
+    override_active: boolean;
+    updated_at: Date;
+  }>(
+    `SELECT restricted_at, restricted_by, objected_at, objected_by, override_at, override_by, override_until, override_history_id::text AS override_history_id,
+            (override_at IS NOT NULL AND (override_until IS NULL OR override_until > now())) AS override_active, updated_at
+       FROM person_rights WHERE person_id = $1::uuid`,
+    [personId],
+  );
+  const row = flags.rows[0];
+  const state: PersonRightsState | null = row
+    ? {
+        personId,
+        restricted: row.restricted_at && row.restricted_by ? { at: row.restricted_at, by: row.restricted_by } : null,
+        objected: row.objected_at && row.objected_by ? { at: row.objected_at, by: row.objected_by } : null,
+        override:
+          row.override_at && row.override_by && row.override_history_id
+            ? { at: row.override_at, by: row.override_by, until: row.override_until, historyId: row.override_history_id, active: row.override_active }
+            : null,
+        updatedAt: row.updated_at,
+      }
+    : null;
+  const history = await q.query<{
+    id: string;
+    action: RightsAction;
+    actor: string;
+    at: Date;
+    override_until: Date | null;
+    key_id: string;
+    dek_wrapped: unknown;
+    dek_iv: unknown;
+    dek_tag: unknown;
+    reason_iv: unknown;
+    reason_tag: unknown;
+    reason_ciphertext: unknown;
+  }>(
+    `SELECT id::text AS id, action, actor, at, override_until, key_id, dek_wrapped, dek_iv, dek_tag, reason_iv, reason_tag, reason_ciphertext
+       FROM person_rights_history WHERE person_id = $1::uuid ORDER BY at, id`,
+    [personId],
+  );
+  return {
+    state,
+    history: history.rows.map((h): SubjectAccessRightsChange => {
+      let reason: string | null = null;
+      try {
+        reason = openEnvelope(masterKeys, rightsReasonContext(h.id), {
+          keyId: h.key_id,
+          wrappedKey: toBuffer(h.dek_wrapped),
+          wrapIv: toBuffer(h.dek_iv),
+          wrapTag: toBuffer(h.dek_tag),
+          iv: toBuffer(h.reason_iv),
+          tag: toBuffer(h.reason_tag),
+          ciphertext: toBuffer(h.reason_ciphertext),
+        }).toString('utf8');
+      } catch (err) {
+        if (!(err instanceof DecryptionError)) throw err;
+      }
+      return { id: h.id, action: h.action, actor: h.actor, at: h.at, overrideUntil: h.override_until, reason };
+    }),
+  };
+}
+
+/** Tombstones naming the person, or of one of their referrals. */
+async function readErasures(q: Queryable, personId: string, referralIds: readonly string[]): Promise<Tombstone[]> {
+  const result = await q.query<{
+    id: string;
+    record_class: RecordClass;
+    record_id: string;
+    message_id: string | null;
+    erased_at: Date;
+    rule_id: string | null;
+    operator_id: string | null;
+    run_id: string | null;
+    reason_code: string;
+    subjects: string[];
+    keys_destroyed: number;
+    payloads: number;
+    deliveries_closed: number;
+    ledger_entry_id: string | null;
+  }>(
+    `SELECT id::text AS id, record_class, record_id::text AS record_id, message_id::text AS message_id, erased_at, rule_id, operator_id,
+            run_id::text AS run_id, reason_code, subjects::text[] AS subjects, keys_destroyed, payloads, deliveries_closed, ledger_entry_id::text AS ledger_entry_id
+       FROM erasures
+      WHERE subjects @> ARRAY[$1::uuid] OR (record_class = 'referral' AND record_id = ANY($2::uuid[]))
+      ORDER BY erased_at, id`,
+    [personId, referralIds],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    recordClass: row.record_class,
+    recordId: row.record_id,
+    messageId: row.message_id,
+    erasedAt: row.erased_at,
+    ruleId: row.rule_id,
+    operatorId: row.operator_id,
+    runId: row.run_id,
+    reasonCode: row.reason_code,
+    subjects: row.subjects,
+    keysDestroyed: row.keys_destroyed,
+    payloads: row.payloads,
+    deliveriesClosed: row.deliveries_closed,
+    ledgerEntryId: row.ledger_entry_id,
+  }));
+}
+
+/** Legal holds on the person, or on one of their referrals, active or released. */
+async function readLegalHolds(q: Queryable, personId: string, referralIds: readonly string[]): Promise<LegalHold[]> {
+  const result = await q.query<{
+    id: string;
+    scope: LegalHold['scope'];
+    target_id: string;
+    reason: string;
+    placed_by: string;
+    placed_at: Date;
+    released_at: Date | null;
+    released_by: string | null;
+    release_reason: string | null;
+  }>(
+    `SELECT id::text AS id, scope, target_id::text AS target_id, reason, placed_by, placed_at, released_at, released_by, release_reason
+       FROM legal_holds
+      WHERE (scope = 'person' AND target_id = $1::uuid) OR (scope = 'referral' AND target_id = ANY($2::uuid[]))
+      ORDER BY placed_at, id`,
+    [personId, referralIds],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    scope: row.scope,
+    targetId: row.target_id,
+    reason: row.reason,
+    placedBy: row.placed_by,
+    placedAt: row.placed_at,
+    releasedAt: row.released_at,
+    releasedBy: row.released_by,
+    releaseReason: row.release_reason,
+  }));
+}
+
+/** The evaluation extracts recorded by the person's ledger rows. */
+async function readEvaluationExtracts(q: Queryable, ledger: readonly LedgerEntry[]): Promise<SubjectAccessEvaluationExtract[]> {
+  const result = await q.query<{
+    id: string;
+    period_from: string;
+    period_to: string;
+    created_at: Date;
+    created_by: string;
+    recipient_partner_id: string;
+    purpose: string;
+    art6: string;
+    file_name: string;
+    csv_sha256: string;
+    ledger_entry_id: string;
+  }>(
+    `SELECT id::text AS id, to_char(period_from, 'YYYY-MM-DD') AS period_from, to_char(period_to, 'YYYY-MM-DD') AS period_to, created_at, created_by,
+            recipient_partner_id, purpose, art6, file_name, csv_sha256, ledger_entry_id::text AS ledger_entry_id
+       FROM evaluation_extracts WHERE ledger_entry_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+    [ledger.map((e) => e.id)],
+  );
+  return result.rows.map((row) => ({
+    extractId: row.id,
+    periodFrom: row.period_from,
+    periodTo: row.period_to,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    recipientPartnerId: row.recipient_partner_id,
+    purpose: row.purpose,
+    art6: row.art6,
+    fileName: row.file_name,
+    csvSha256: row.csv_sha256,
+    ledgerEntryId: row.ledger_entry_id,
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // Types of the subject access part of the Store (UK GDPR Art 15; see SubjectAccessStore).
 import type { LedgerEntry } from '@hub/ledger';
+import type { LegalHold, Tombstone } from './erasure-types.ts';
+import type { PersonRightsState, RecipientPropagation, RightsAction } from './rights-types.ts';
 import type { DeliveryStatus, FeedbackKind, LawfulBasis, ReferralStatus, ReferralUrgency } from './routing-types.ts';
 
 /** A hub person the DPO may choose for a request: ids and counts only, no personal values. */
@@ -91,6 +93,72 @@ export interface SubjectAccessRecords {
   ledger: LedgerEntry[];
   /** count(*) of those ledger rows in the same snapshot: the completeness check. */
   ledgerCount: number;
+  /** The person's restriction / objection / safeguarding override flags and their whole history. */
+  rights: SubjectAccessRights;
+  /** Corrections of the person's own fields (in any of their referrals), oldest first. */
+  rectifications: SubjectAccessRectification[];
+  /**
+   * Tombstones of erased records the person was in (their `subjects` name the person, or the
+   * record is one of the person's referrals), oldest first. `subjects` names other people too:
+   * the export builder never copies it.
+   */
+  erasures: Tombstone[];
+  /** Legal holds on the person, or on one of their referrals, active or released, oldest first. */
+  legalHolds: LegalHold[];
+  /** Subject access requests matched to the person (this one included), oldest first. */
+  requests: SubjectAccessRequest[];
+  /** National evaluation extracts whose ledger row names the person, oldest first. */
+  evaluationExtracts: SubjectAccessEvaluationExtract[];
+}
+
+/** The person's flags (null when never set) and every change of them with its decrypted reason. */
+export interface SubjectAccessRights {
+  state: PersonRightsState | null;
+  /** Oldest first. */
+  history: SubjectAccessRightsChange[];
+}
+
+export interface SubjectAccessRightsChange {
+  id: string;
+  action: RightsAction;
+  actor: string;
+  at: Date;
+  overrideUntil: Date | null;
+  /** The typed reason (PLAINTEXT free text), or null when it could not be decrypted. */
+  reason: string | null;
+}
+
+export interface SubjectAccessRectification {
+  rectificationId: string;
+  referralId: string;
+  personRef: string;
+  /** JSON pointer relative to the person (e.g. `/contact/phone`). */
+  pointer: string;
+  reasonCategory: string;
+  actor: string;
+  at: Date;
+  /**
+   * The typed reason and the old and new values (PLAINTEXT), decrypted with the referral's data
+   * key; `erased` when that key was destroyed, `unreadable` when it would not decrypt otherwise.
+   */
+  detail: { reason: string; oldValue: unknown; newValue: unknown } | 'erased' | 'unreadable';
+  /** The rectification delivery to each recipient that had received the field. */
+  recipients: RecipientPropagation[];
+}
+
+/** An evaluation_extracts row (counts only; the CSV is not kept). */
+export interface SubjectAccessEvaluationExtract {
+  extractId: string;
+  periodFrom: string;
+  periodTo: string;
+  createdAt: Date;
+  createdBy: string;
+  recipientPartnerId: string;
+  purpose: string;
+  art6: string;
+  fileName: string;
+  csvSha256: string;
+  ledgerEntryId: string;
 }
 
 export interface SubjectAccessReferral {
@@ -102,6 +170,8 @@ export interface SubjectAccessReferral {
   status: ReferralStatus;
   receivedAt: Date;
   routedAt: Date | null;
+  /** When the referral was erased (its data key destroyed); null while it is not. */
+  erasedAt: Date | null;
   /**
    * The decrypted canonical referral JSON (PLAINTEXT, every person in it: for the export builder,
    * which redacts other people), or null when its data key is gone (erased).

@@ -184,8 +184,12 @@ async function exportPerson(argv: string[]): Promise<number> {
     out(`${base}.json`);
     out(`${base}.html`);
     out(`${exported.summary.referrals} referrals, ${exported.summary.disclosures} disclosures, ${exported.summary.notDisclosed} decisions not to disclose`);
-    out(c.complete ? `complete: all ${c.ledgerRowsForPerson} ledger rows naming the person are in the export` : `INCOMPLETE: the ledger has ${c.ledgerRowsForPerson} rows naming the person, the export ${c.ledgerRowsInExport}; delivered without a ledger row: ${c.deliveredWithoutLedgerRow.length}`);
-    const review = exported.referrals.reduce((n, r) => n + r.reviewBeforeRelease.length, 0);
+    out(
+      c.complete
+        ? `complete: all ${c.ledgerRowsForPerson} ledger rows naming the person are in the export`
+        : `INCOMPLETE: the ledger has ${c.ledgerRowsForPerson} rows naming the person, the export ${c.ledgerRowsInExport}; delivered without a ledger row: ${c.deliveredWithoutLedgerRow.length}; ledger rows about nothing listed: ${c.disclosuresNotExplained.length}; erased referrals without a tombstone: ${c.erasedReferralsWithoutTombstone.length}; unreadable records: ${c.unreadable.length}`,
+    );
+    const review = exported.referrals.reduce((n, r) => n + r.reviewBeforeRelease.length, 0) + exported.reviewBeforeRelease.length;
     if (review > 0) out(`${review} free-text ${review === 1 ? 'value is' : 'values are'} marked for review before release`);
     return c.complete ? 0 : 1;
   });

@@ -3,7 +3,20 @@
 // dialogue gives the PDF. Every value goes through the escaping `html` template.
 import { createHash } from 'node:crypto';
 import { html, raw, type SafeHtml } from '../web/html.ts';
-import type { ExportDecision, ExportDelivery, ExportDisclosure, ExportReferral, PartnerRef, SubjectAccessExport } from './export.ts';
+import type {
+  ExportDecision,
+  ExportDelivery,
+  ExportDisclosure,
+  ExportErasure,
+  ExportEvaluationExtract,
+  ExportLegalHold,
+  ExportRectification,
+  ExportReferral,
+  ExportRights,
+  ExportSubjectAccessRequest,
+  PartnerRef,
+  SubjectAccessExport,
+} from './export.ts';
 
 const STYLES = raw(`
 :root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;line-height:1.45;color:#0b0c0c}
@@ -110,12 +123,18 @@ function fields(list: readonly string[]): SafeHtml {
 
 const OUTCOME_TEXT: Readonly<Record<string, string>> = { disclosed: 'Shared', 'not-disclosed': 'Decided not to share', erased: 'Erased' };
 
+function about(d: ExportDisclosure): SafeHtml {
+  if (d.about === 'national-evaluation-extract') return html`National evaluation extract (research) <code>${d.referralId}</code>`;
+  if (d.about === 'referral') return html`Referral <code>${d.referralId}</code>`;
+  return html`<code>${d.referralId}</code> (not one of the referrals below)`;
+}
+
 function disclosuresTable(rows: readonly ExportDisclosure[]): SafeHtml {
   if (rows.length === 0) return html`<p>The hub has not shared your information with anyone, and has recorded no decision not to.</p>`;
   return html`<table>
-<thead><tr><th scope="col">Date</th><th scope="col">Outcome</th><th scope="col">Recipient</th><th scope="col">Purpose</th><th scope="col">Lawful basis</th><th scope="col">Information sent</th><th scope="col">How</th><th scope="col">Decided by</th></tr></thead>
+<thead><tr><th scope="col">Date</th><th scope="col">About</th><th scope="col">Outcome</th><th scope="col">Recipient</th><th scope="col">Purpose</th><th scope="col">Lawful basis</th><th scope="col">Information sent</th><th scope="col">How</th><th scope="col">Decided by</th></tr></thead>
 <tbody>${rows.map(
-    (d) => html`<tr><td>${when(d.at)}</td><td>${OUTCOME_TEXT[d.outcome] ?? d.outcome}</td><td>${partner(d.recipient)}</td><td>${d.purpose ?? '—'}</td><td>${basis(d.lawfulBasis)}</td><td>${fields(d.fieldsSent)}</td><td>${d.channel ?? '—'}</td><td>${d.decidedBy.rule ? html`sharing rule <code>${d.decidedBy.rule}</code>` : ''}${d.decidedBy.operator ? html`hub staff member ${d.decidedBy.operator}` : ''}</td></tr>`,
+    (d) => html`<tr><td>${when(d.at)}</td><td>${about(d)}</td><td>${OUTCOME_TEXT[d.outcome] ?? d.outcome}</td><td>${partner(d.recipient)}</td><td>${d.purpose ?? '—'}</td><td>${basis(d.lawfulBasis)}</td><td>${fields(d.fieldsSent)}</td><td>${d.channel ?? '—'}</td><td>${d.decidedBy.rule ? html`sharing rule <code>${d.decidedBy.rule}</code>` : ''}${d.decidedBy.operator ? html`hub staff member ${d.decidedBy.operator}` : ''}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -146,7 +165,13 @@ function referralSection(r: ExportReferral, index: number): SafeHtml {
 <tr><th scope="row">Status</th><td>${r.status}; urgency ${r.urgency}</td></tr>
 <tr><th scope="row">Message</th><td>${r.inboundMessage ? html`<code>${r.inboundMessage.messageId}</code> from ${partner(r.inboundMessage.sender)} (their reference <code>${r.inboundMessage.senderMessageId}</code>), received ${when(r.inboundMessage.receivedAt)}` : '—'}</td></tr>
 </tbody></table>
-${r.contentAvailable ? '' : html`<p class="note warn">The content of this referral has been erased under the hub’s retention rules; only the facts above and the record of sharing remain.</p>`}
+${
+  r.contentAvailable
+    ? ''
+    : r.erasedAt
+      ? html`<p class="note warn">The content of this referral was erased ${when(r.erasedAt)} (see “Records erased”); only the facts above and the record of sharing remain.</p>`
+      : html`<p class="note warn">The content of this referral could not be read when this document was prepared; the Data Protection Officer must investigate before it is released.</p>`
+}
 <h4>Your details</h4>
 ${r.you.map((y) => html`<p>Recorded as: <strong>${y.role}</strong></p>${factsTable(y.details, '/you', new Set(), 'Your details')}`)}
 <h4>Your household</h4>
@@ -165,10 +190,136 @@ ${deliveriesTable(r.deliveries)}
 </section>`;
 }
 
+function reviewed(text: string | null, pointer: string, review: ReadonlySet<string>): SafeHtml {
+  if (text === null) return html`<em>could not be read</em>`;
+  return review.has(pointer) ? html`<span class="review">${text}</span>` : html`${text}`;
+}
+
+function by(rule: string | null, operator: string | null): SafeHtml {
+  return html`${rule ? html`retention rule <code>${rule}</code>` : ''}${operator ? html`hub staff member ${operator}` : ''}`;
+}
+
+function rightsSection(rights: ExportRights, review: ReadonlySet<string>): SafeHtml {
+  const o = rights.safeguardingOverride;
+  return html`<h2>Restriction, objection and safeguarding decisions</h2>
+<table class="facts"><tbody>
+<tr><th scope="row">Processing restricted</th><td>${rights.restricted ? html`Yes, since ${when(rights.restricted.since)} (recorded by ${rights.restricted.by})` : 'No'}</td></tr>
+<tr><th scope="row">Objection recorded</th><td>${rights.objected ? html`Yes, since ${when(rights.objected.since)} (recorded by ${rights.objected.by})` : 'No'}</td></tr>
+<tr><th scope="row">Safeguarding override</th><td>${o ? html`${o.active ? 'In force' : 'Ended or expired'}: set ${when(o.since)} by ${o.by}${o.until ? html`, until ${when(o.until)}` : ''}` : 'None'}</td></tr>
+</tbody></table>
+${
+  rights.history.length === 0
+    ? html`<p>No restriction, objection or safeguarding override has ever been recorded for you.</p>`
+    : html`<table><thead><tr><th scope="col">Date</th><th scope="col">What was recorded</th><th scope="col">By</th><th scope="col">Reason given</th></tr></thead>
+<tbody>${rights.history.map(
+        (h, i) =>
+          html`<tr><td>${when(h.at)}</td><td>${h.description}${h.overrideUntil ? html` (until ${when(h.overrideUntil)})` : ''}</td><td>${h.by}</td><td>${reviewed(h.reason, `/rights/history/${i}/reason`, review)}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+function value(v: unknown): string {
+  if (v === null || v === undefined) return '(none)';
+  if (Array.isArray(v)) return v.map((x) => String(x)).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function rectificationsSection(rows: readonly ExportRectification[], review: ReadonlySet<string>): SafeHtml {
+  return html`<h2>Corrections to your information</h2>
+${
+  rows.length === 0
+    ? html`<p>No correction of your details has been recorded.</p>`
+    : html`<p>Each correction is sent to every organisation that had received the corrected item (UK GDPR Article 19).</p>
+<table><thead><tr><th scope="col">Date</th><th scope="col">Referral</th><th scope="col">Item</th><th scope="col">Was</th><th scope="col">Now</th><th scope="col">Why</th><th scope="col">Organisations told</th></tr></thead>
+<tbody>${rows.map(
+        (r, i) => html`<tr><td>${when(r.at)} by ${r.by}</td><td><code>${r.referralId}</code></td><td><code>${r.field}</code></td>
+${
+  r.valuesAvailable
+    ? html`<td>${reviewed(value(r.oldValue), `/rectifications/${i}/oldValue`, review)}</td><td>${reviewed(value(r.newValue), `/rectifications/${i}/newValue`, review)}</td><td>${r.reasonCategory}: ${reviewed(r.reason, `/rectifications/${i}/reason`, review)}</td>`
+    : html`<td colspan="2">${r.valuesUnavailableBecause === 'erased' ? 'erased with the referral' : 'could not be read'}</td><td>${r.reasonCategory}</td>`
+}
+<td>${r.recipients.length === 0 ? 'none had received it' : r.recipients.map((d, j) => html`${j > 0 ? html`<br>` : ''}${partner(d.recipient)}: ${d.status}${d.deliveredAt ? html`, ${when(d.deliveredAt)}` : ''}`)}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+const ERASURE_REASON_TEXT: Readonly<Record<string, string>> = {
+  'retention-period-ended': 'its retention period ended',
+  'art17-request': 'a request for erasure (UK GDPR Article 17) was granted',
+  'received-in-error': 'it was received in error',
+  'court-order': 'a court ordered it',
+};
+
+function erasuresSection(rows: readonly ExportErasure[]): SafeHtml {
+  return html`<h2>Records erased</h2>
+${
+  rows.length === 0
+    ? html`<p>No record about you has been erased.</p>`
+    : html`<p>These records existed and were erased by destroying the key that could read them: their content no longer exists in readable form and cannot be shown.</p>
+<table><thead><tr><th scope="col">Erased</th><th scope="col">Record</th><th scope="col">Why</th><th scope="col">Decided by</th></tr></thead>
+<tbody>${rows.map(
+        (e) =>
+          html`<tr><td>${when(e.erasedAt)}</td><td>${e.recordClass === 'referral' ? 'Referral' : 'Message'} <code>${e.recordId}</code></td><td>${ERASURE_REASON_TEXT[e.reasonCode] ?? e.reasonCode}</td><td>${by(e.decidedBy.rule, e.decidedBy.operator)}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+function legalHoldsSection(rows: readonly ExportLegalHold[], review: ReadonlySet<string>): SafeHtml {
+  return html`<h2>Legal holds</h2>
+${
+  rows.length === 0
+    ? html`<p>No legal hold has covered your records.</p>`
+    : html`<p>While a legal hold is in force, the records it covers are kept and not erased.</p>
+<table><thead><tr><th scope="col">Covers</th><th scope="col">Placed</th><th scope="col">Reason</th><th scope="col">Released</th></tr></thead>
+<tbody>${rows.map(
+        (h, i) =>
+          html`<tr><td>${h.covers === 'person' ? 'every referral you appear in' : html`referral <code>${h.referralId}</code>`}</td><td>${when(h.placedAt)} by ${h.placedBy}</td><td>${reviewed(h.reason, `/legalHolds/${i}/reason`, review)}</td><td>${h.active ? 'in force' : html`${when(h.releasedAt)} by ${h.releasedBy}: ${reviewed(h.releaseReason, `/legalHolds/${i}/releaseReason`, review)}`}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+function requestsSection(rows: readonly ExportSubjectAccessRequest[], review: ReadonlySet<string>): SafeHtml {
+  return html`<h2>Your subject access requests</h2>
+${
+  rows.length === 0
+    ? html`<p>No subject access request has been matched to you.</p>`
+    : html`<table><thead><tr><th scope="col">Request</th><th scope="col">Received</th><th scope="col">Due</th><th scope="col">Status</th></tr></thead>
+<tbody>${rows.map(
+        (r, i) =>
+          html`<tr><td><code>${r.id}</code></td><td>${day(r.receivedOn)}</td><td>${day(r.dueOn)}${r.extendedDueOn ? html`; extended by ${r.extensionMonths ?? ''} ${r.extensionMonths === 1 ? 'month' : 'months'} to ${day(r.extendedDueOn)} (${r.extensionReason ?? ''}${r.requesterToldOn ? html`; you were told on ${day(r.requesterToldOn)}` : ''}${r.extensionNote ? html`; ${reviewed(r.extensionNote, `/subjectAccessRequests/${i}/extensionNote`, review)}` : ''})` : ''}</td><td>${r.status}${r.completedAt ? html`, ${when(r.completedAt)}` : ''}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+function extractsSection(rows: readonly ExportEvaluationExtract[]): SafeHtml {
+  return html`<h2>National evaluation (research) extracts</h2>
+${
+  rows.length === 0
+    ? html`<p>You have not been included in a national evaluation extract.</p>`
+    : html`<p>For the national evaluation of the Supporting Families programme, the council sends identifying details of the people in the families it supported, and family-level participation figures, to the evaluation. These extracts included you; each is also listed above as a disclosure.</p>
+<table><thead><tr><th scope="col">Date</th><th scope="col">Referrals received</th><th scope="col">Recipient</th><th scope="col">Purpose and basis</th><th scope="col">Information sent</th></tr></thead>
+<tbody>${rows.map(
+        (x) =>
+          html`<tr><td>${when(x.createdAt)}</td><td>${day(x.periodFrom)} up to ${day(x.periodTo)}</td><td>${partner(x.recipient)}</td><td>${x.purpose}<br>${basis({ art6: x.lawfulBasis.art6, art9: null, sch1Paragraph: null, art10: null })}</td><td>${fields(x.fieldsSent)}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+function completenessNote(exp: SubjectAccessExport): SafeHtml {
+  const c = exp.completeness;
+  const problems: SafeHtml[] = [];
+  if (c.deliveredWithoutLedgerRow.length > 0) problems.push(html` ${c.deliveredWithoutLedgerRow.length} delivered ${c.deliveredWithoutLedgerRow.length === 1 ? 'delivery has' : 'deliveries have'} no matching entry.`);
+  if (c.disclosuresNotExplained.length > 0) problems.push(html` ${c.disclosuresNotExplained.length} ${c.disclosuresNotExplained.length === 1 ? 'entry is' : 'entries are'} about no referral or extract listed here.`);
+  if (c.erasedReferralsWithoutTombstone.length > 0) problems.push(html` ${c.erasedReferralsWithoutTombstone.length} erased ${c.erasedReferralsWithoutTombstone.length === 1 ? 'referral has' : 'referrals have'} no erasure record.`);
+  if (c.unreadable.length > 0) problems.push(html` ${c.unreadable.length} ${c.unreadable.length === 1 ? 'record' : 'records'} could not be read.`);
+  return html`<p class="note${c.complete ? '' : ' warn'}">Completeness check: the disclosure record holds ${c.ledgerRowsForPerson} ${c.ledgerRowsForPerson === 1 ? 'entry' : 'entries'} naming you; this document lists ${c.ledgerRowsInExport}.${problems}${c.complete ? ' Nothing is missing.' : ' The Data Protection Officer must investigate before this is released.'}</p>`;
+}
+
 /** The whole document. */
 export function renderSubjectAccessHtml(exp: SubjectAccessExport): string {
   const s = exp.summary;
-  const c = exp.completeness;
+  const review = new Set(exp.reviewBeforeRelease);
   return html`<!doctype html>
 <html lang="en-GB">
 <head>
@@ -198,12 +349,24 @@ ${exp.request ? html`<tr><th scope="row">Request</th><td><code>${exp.request.id}
 <tr><th scope="row">Times your information was shared</th><td>${s.disclosures}</td></tr>
 <tr><th scope="row">Organisations it was shared with</th><td>${s.recipients.length === 0 ? 'none' : s.recipients.map((p, i) => html`${i > 0 ? '; ' : ''}${p.name}`)}</td></tr>
 <tr><th scope="row">Decisions not to share</th><td>${s.notDisclosed}</td></tr>
+<tr><th scope="row">Processing restricted / objection recorded</th><td>${s.restricted ? 'restricted' : 'not restricted'}; ${s.objected ? 'objection recorded' : 'no objection recorded'}</td></tr>
+<tr><th scope="row">Corrections of your details</th><td>${s.rectifications}</td></tr>
+<tr><th scope="row">Referrals erased</th><td>${s.erasedReferrals}</td></tr>
+<tr><th scope="row">Legal holds</th><td>${s.legalHolds}</td></tr>
+<tr><th scope="row">National evaluation extracts including you</th><td>${s.evaluationExtracts}</td></tr>
 </tbody></table>
 
 <h2>Who your information was shared with</h2>
 <p>Every entry in the hub’s disclosure record (ledger) that names you, oldest first: who received it, when, why, on which lawful basis, and which items of information were sent (named by their place in the referral, not repeated here).</p>
 ${disclosuresTable(exp.disclosures)}
-<p class="note${c.complete ? '' : ' warn'}">Completeness check: the disclosure record holds ${c.ledgerRowsForPerson} ${c.ledgerRowsForPerson === 1 ? 'entry' : 'entries'} naming you; this document lists ${c.ledgerRowsInExport}.${c.deliveredWithoutLedgerRow.length > 0 ? html` ${c.deliveredWithoutLedgerRow.length} delivered ${c.deliveredWithoutLedgerRow.length === 1 ? 'delivery has' : 'deliveries have'} no matching entry.` : ''}${c.complete ? ' Nothing is missing.' : ' The Data Protection Officer must investigate before this is released.'}</p>
+${completenessNote(exp)}
+
+${rightsSection(exp.rights, review)}
+${rectificationsSection(exp.rectifications, review)}
+${erasuresSection(exp.erasures)}
+${legalHoldsSection(exp.legalHolds, review)}
+${requestsSection(exp.subjectAccessRequests, review)}
+${extractsSection(exp.evaluationExtracts)}
 
 <h2>Referrals</h2>
 ${exp.referrals.length === 0 ? html`<p>You do not appear in any referral the hub holds.</p>` : exp.referrals.map((r, i) => referralSection(r, i))}

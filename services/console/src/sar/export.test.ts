@@ -121,6 +121,7 @@ function referral(canonical: Record<string, unknown>, personRefs: string[], peop
     status: 'routed',
     receivedAt: at,
     routedAt: at,
+    erasedAt: null,
     canonical: Buffer.from(JSON.stringify(canonical)),
     personRefs,
     people: people.map(([personRef, hubPersonId, role]) => ({ personRef, hubPersonId, role })),
@@ -151,6 +152,12 @@ function tylerRecords(): SubjectAccessRecords {
       ledgerRow(4, police.referralId as string, null, 'victim-support', [TYLER, MAISIE, DANIELLE, DAD], 'not-disclosed'),
     ],
     ledgerCount: 3,
+    rights: { state: null, history: [] },
+    rectifications: [],
+    erasures: [],
+    legalHolds: [],
+    requests: [],
+    evaluationExtracts: [],
   };
 }
 
@@ -165,7 +172,17 @@ describe('the subject access export', () => {
     expect(exported.subject).toEqual({ hubPersonId: TYLER, linkedByNhsNumber: true });
     expect(exported.disclosures.map((d) => d.seq)).toEqual([1, 3, 4]);
     expect(exported.disclosures[1]).toMatchObject({ outcome: 'disclosed', recipient: { partnerId: 'mash', name: 'MASH' }, purpose: 'early-help-support', lawfulBasis: { art6: 'public-task' }, fieldsSent: ['/people/1/givenName'], channel: 'webhook' });
-    expect(exported.completeness).toEqual({ ledgerRowsForPerson: 3, ledgerRowsInExport: 3, deliveredWithoutLedgerRow: [], complete: true });
+    expect(exported.completeness).toEqual({
+      ledgerRowsForPerson: 3,
+      ledgerRowsInExport: 3,
+      deliveredWithoutLedgerRow: [],
+      disclosuresNotExplained: [],
+      erasedReferralsWithoutTombstone: [],
+      unreadable: [],
+      complete: true,
+    });
+    expect(exported.disclosures.map((d) => d.about)).toEqual(['referral', 'referral', 'referral']);
+    expect(exported).toMatchObject({ rights: { restricted: null, objected: null, safeguardingOverride: null, history: [] }, rectifications: [], erasures: [], legalHolds: [], subjectAccessRequests: [], evaluationExtracts: [], reviewBeforeRelease: [] });
     expect(exported.summary).toMatchObject({ referrals: 2, disclosures: 2, notDisclosed: 1, deliveries: 2, decisions: 2 });
     expect(exported.summary.recipients.map((p) => p.partnerId)).toEqual(['mash', 'school']);
     // Other subjects' hub ids appear nowhere.
@@ -245,14 +262,311 @@ describe('the subject access export', () => {
   it('reports an incomplete export when the ledger and the records disagree', () => {
     const records = tylerRecords();
     const short = buildSubjectAccessExport({ ...records, ledger: records.ledger.slice(1) }, { generatedAt: at, partnerName: names });
-    expect(short.completeness).toEqual({ ledgerRowsForPerson: 3, ledgerRowsInExport: 2, deliveredWithoutLedgerRow: ['01900000-0000-7000-8000-0000000000c1'], complete: false });
+    expect(short.completeness).toMatchObject({ ledgerRowsForPerson: 3, ledgerRowsInExport: 2, deliveredWithoutLedgerRow: ['01900000-0000-7000-8000-0000000000c1'], complete: false });
   });
 
   it('keeps the facts of an erased referral and says its content is gone', () => {
     const records = tylerRecords();
-    const erased = buildSubjectAccessExport({ ...records, referrals: [{ ...(records.referrals[0] as SubjectAccessReferral), canonical: null }] }, { generatedAt: at, partnerName: names });
-    expect(erased.referrals[0]).toMatchObject({ contentAvailable: false, you: [{ personRef: 'p2', role: 'child', details: {} }], details: {}, family: {} });
-    expect(JSON.stringify(erased)).not.toContain('Danielle');
+    const self = records.referrals[0] as SubjectAccessReferral;
+    const tombstone = {
+      id: '01900000-0000-7000-8000-0000000000e1',
+      recordClass: 'referral' as const,
+      recordId: self.referralId,
+      messageId: self.messageId,
+      erasedAt: at,
+      ruleId: null,
+      operatorId: 'dpo',
+      runId: null,
+      reasonCode: 'art17-request',
+      subjects: [TYLER, DANIELLE, MAISIE],
+      keysDestroyed: 2,
+      payloads: 2,
+      deliveriesClosed: 0,
+      ledgerEntryId: null,
+    };
+    const erased = buildSubjectAccessExport({ ...records, referrals: [{ ...self, canonical: null, erasedAt: at }], erasures: [tombstone] }, { generatedAt: at, partnerName: names });
+    expect(erased.referrals[0]).toMatchObject({ contentAvailable: false, erasedAt: at.toISOString(), you: [{ personRef: 'p2', role: 'child', details: {} }], details: {}, family: {} });
+    expect(erased.erasures).toEqual([
+      { tombstoneId: tombstone.id, recordClass: 'referral', recordId: self.referralId, erasedAt: at.toISOString(), reasonCode: 'art17-request', decidedBy: { rule: null, operator: 'dpo' }, retentionRunId: null, ledgerEntryId: null },
+    ]);
+    expect(erased.completeness).toMatchObject({ erasedReferralsWithoutTombstone: [], unreadable: [] });
+    const text = JSON.stringify(erased);
+    for (const canary of ['Danielle', DANIELLE, MAISIE]) expect(text, canary).not.toContain(canary);
+    expect(renderSubjectAccessHtml(erased)).toContain('The content of this referral was erased');
+
+    // Without its tombstone, or not erased but unreadable, the export says it is incomplete.
+    const untombed = buildSubjectAccessExport({ ...records, referrals: [{ ...self, canonical: null, erasedAt: at }] }, { generatedAt: at, partnerName: names });
+    expect(untombed.completeness).toMatchObject({ erasedReferralsWithoutTombstone: [self.referralId], complete: false });
+    const unreadable = buildSubjectAccessExport({ ...records, referrals: [{ ...self, canonical: null }] }, { generatedAt: at, partnerName: names });
+    expect(unreadable.completeness).toMatchObject({ unreadable: [`referral/${self.referralId}`], complete: false });
+    expect(renderSubjectAccessHtml(unreadable)).toContain('could not be read when this document was prepared');
+  });
+});
+
+describe('what else the hub holds about the person', () => {
+  const EXTRACT = '01900000-0000-7000-8000-0000000000f1';
+  const later = new Date('2026-11-28T10:00:00Z');
+
+  function fullRecords(): SubjectAccessRecords {
+    const records = tylerRecords();
+    const [self, police] = records.referrals as [SubjectAccessReferral, SubjectAccessReferral];
+    // A correction of Danielle's field sent to the school under the decision that also sent Tyler's data.
+    const danielleCorrection = { ...delivery('01900000-0000-7000-8000-0000000000c9', 'school', [DANIELLE], true), decisionId: self.deliveries[0]?.decisionId as string, purpose: 'rectification' };
+    const extractRow = { ...ledgerRow(5, EXTRACT, EXTRACT, 'ons', [TYLER, DANIELLE, MAISIE], 'disclosed'), purpose: 'national-evaluation', channel: 'secure-file-transfer', fields: ['/family_id', '/given_name'] };
+    return {
+      ...records,
+      referrals: [{ ...self, deliveries: [...self.deliveries, danielleCorrection] }, { ...police, canonical: null, erasedAt: later }],
+      ledger: [...records.ledger, extractRow],
+      ledgerCount: 4,
+      rights: {
+        state: {
+          personId: TYLER,
+          restricted: { at: later, by: 'operator' },
+          objected: null,
+          override: { at: at, by: 'dpo', until: later, historyId: '01900000-0000-7000-8000-0000000000h2', active: false },
+          updatedAt: later,
+        },
+        history: [
+          { id: '01900000-0000-7000-8000-0000000000h1', action: 'override', actor: 'dpo', at, overrideUntil: later, reason: 'Danielle was seen near the school on 12/04/1990.' },
+          { id: '01900000-0000-7000-8000-0000000000h2', action: 'restrict', actor: 'operator', at: later, overrideUntil: null, reason: 'Danielle phoned on 07700 900481: Tyler wants sharing stopped.' },
+        ],
+      },
+      rectifications: [
+        {
+          rectificationId: '01900000-0000-7000-8000-0000000000r1',
+          referralId: self.referralId,
+          personRef: 'p2',
+          pointer: '/preferredName',
+          reasonCategory: 'data-subject-request',
+          actor: 'operator',
+          at: later,
+          detail: { reason: 'Tyler asked; Maisie says he is called Ty.', oldValue: null, newValue: 'Ty' },
+          recipients: [
+            { deliveryId: '01900000-0000-7000-8000-0000000000c8', recipientPartnerId: 'school', channel: 'webhook', status: 'delivered', attempts: 1, lastErrorCode: null, deliveredAt: later, rectifiesDeliveryId: self.deliveries[0]?.deliveryId as string },
+          ],
+        },
+        { rectificationId: '01900000-0000-7000-8000-0000000000r2', referralId: police.referralId, personRef: 'p1', pointer: '/dateOfBirth', reasonCategory: 'recording-error', actor: 'dpo', at, detail: 'erased', recipients: [] },
+        // A mix-up corrected: the mother's mobile had been recorded as Tyler's.
+        {
+          rectificationId: '01900000-0000-7000-8000-0000000000r3',
+          referralId: self.referralId,
+          personRef: 'p2',
+          pointer: '/contact/phone',
+          reasonCategory: 'recording-error',
+          actor: 'operator',
+          at: later,
+          detail: { reason: 'Wrong number', oldValue: '+447700900481', newValue: null },
+          recipients: [],
+        },
+        // A family name he shares with his mother stays: it is his own too.
+        { rectificationId: '01900000-0000-7000-8000-0000000000r4', referralId: self.referralId, personRef: 'p2', pointer: '/familyName', reasonCategory: 'other', actor: 'operator', at: later, detail: { reason: 'Typo', oldValue: 'Ashworth', newValue: 'Ashworth' }, recipients: [] },
+      ],
+      erasures: [
+        {
+          id: '01900000-0000-7000-8000-0000000000e2',
+          recordClass: 'referral',
+          recordId: police.referralId,
+          messageId: police.messageId,
+          erasedAt: later,
+          ruleId: 'family-records',
+          operatorId: null,
+          runId: '01900000-0000-7000-8000-0000000000e3',
+          reasonCode: 'retention-period-ended',
+          subjects: [TYLER, MAISIE, DANIELLE, DAD],
+          keysDestroyed: 2,
+          payloads: 1,
+          deliveriesClosed: 0,
+          ledgerEntryId: null,
+        },
+      ],
+      legalHolds: [
+        { id: '01900000-0000-7000-8000-0000000000l1', scope: 'person', targetId: TYLER, reason: 'Matter M-17 (Danielle Ashworth v council)', placedBy: 'dpo', placedAt: at, releasedAt: later, releasedBy: 'admin', releaseReason: 'Matter closed' },
+        { id: '01900000-0000-7000-8000-0000000000l2', scope: 'referral', targetId: self.referralId, reason: 'Case C-9', placedBy: 'dpo', placedAt: later, releasedAt: null, releasedBy: null, releaseReason: null },
+      ],
+      requests: [
+        {
+          id: '01900000-0000-7000-8000-0000000000s1',
+          personId: TYLER,
+          receivedOn: '2026-11-02',
+          dueOn: '2026-12-02',
+          extendedDueOn: '2027-02-02',
+          extensionMonths: 2,
+          extensionReason: 'complex',
+          extensionNote: 'three sources',
+          requesterToldOn: '2026-11-20',
+          effectiveDueOn: '2027-02-02',
+          status: 'open',
+          completedAt: null,
+          completedBy: null,
+          createdBy: 'dpo',
+          createdAt: at,
+        },
+      ],
+      evaluationExtracts: [
+        {
+          extractId: EXTRACT,
+          periodFrom: '2026-10-01',
+          periodTo: '2026-11-01',
+          createdAt: at,
+          createdBy: 'dpo',
+          recipientPartnerId: 'ons',
+          purpose: 'national-evaluation',
+          art6: 'public-task',
+          fileName: 'x.csv',
+          csvSha256: 'd'.repeat(64),
+          ledgerEntryId: extractRow.id,
+        },
+      ],
+    };
+  }
+
+  const exported = buildSubjectAccessExport(fullRecords(), { generatedAt: at, partnerName: (id) => (id === 'ons' ? 'ONS national evaluation' : names(id)) });
+  const text = JSON.stringify(exported);
+  const page = renderSubjectAccessHtml(exported);
+
+  it('lists the flags and their history, with the reasons staff typed redacted and marked for review', () => {
+    expect(exported.rights).toMatchObject({
+      restricted: { since: later.toISOString(), by: 'operator' },
+      objected: null,
+      safeguardingOverride: { since: at.toISOString(), by: 'dpo', until: later.toISOString(), active: false },
+    });
+    expect(exported.rights.history.map((h) => [h.action, h.by, h.reason])).toEqual([
+      ['override', 'dpo', `${REDACTED} was seen near the school on ${REDACTED}.`],
+      ['restrict', 'operator', `${REDACTED} phoned on ${REDACTED}: Tyler wants sharing stopped.`],
+    ]);
+    expect(exported.rights.history[0]?.description).toContain('Safeguarding override');
+    expect(exported.reviewBeforeRelease).toEqual(expect.arrayContaining(['/rights/history/0/reason', '/rights/history/1/reason']));
+    expect(exported.summary).toMatchObject({ restricted: true, objected: false });
+  });
+
+  it('cannot recognise in staff text a person known only from an erased referral, so the DPO reads it', () => {
+    const records = fullRecords();
+    const change = { ...(records.rights.history[0] as SubjectAccessRecords['rights']['history'][number]), reason: 'Robert was seen near the school.' };
+    const out = buildSubjectAccessExport({ ...records, rights: { ...records.rights, history: [change] } }, { generatedAt: at, partnerName: names });
+    expect(out.rights.history[0]?.reason).toBe('Robert was seen near the school.');
+    expect(out.reviewBeforeRelease).toContain('/rights/history/0/reason');
+  });
+
+  it('lists corrections with their values while the referral can be read, and the recipients told', () => {
+    const [kept, gone] = exported.rectifications;
+    expect(kept).toMatchObject({
+      field: '/preferredName',
+      reasonCategory: 'data-subject-request',
+      valuesAvailable: true,
+      oldValue: null,
+      newValue: 'Ty',
+      reason: `Tyler asked; ${REDACTED} says he is called Ty.`,
+      recipients: [{ recipient: { partnerId: 'school', name: 'Example School' }, status: 'delivered', deliveredAt: later.toISOString() }],
+    });
+    expect(gone).toMatchObject({ field: '/dateOfBirth', valuesAvailable: false, valuesUnavailableBecause: 'erased', oldValue: null, newValue: null, reason: null });
+    expect(exported.reviewBeforeRelease).toContain('/rectifications/0/reason');
+    expect(exported.rectifications[2]).toMatchObject({ field: '/contact/phone', oldValue: REDACTED, newValue: null });
+    expect(exported.reviewBeforeRelease).toContain('/rectifications/2/oldValue');
+    expect(exported.rectifications[3]).toMatchObject({ oldValue: 'Ashworth', newValue: 'Ashworth' });
+    expect(exported.reviewBeforeRelease).not.toContain('/rectifications/3/oldValue');
+  });
+
+  it('keeps a decision that carried the person’s data when a correction of someone else’s field went under it', () => {
+    const self = exported.referrals[0];
+    expect(self?.decisions.map((d) => d.recipient?.partnerId)).toEqual(['school']);
+    expect(self?.deliveries.map((d) => d.deliveryId)).toEqual(['01900000-0000-7000-8000-0000000000c1']);
+  });
+
+  it('says which records were erased, when and by what, never what they held or who else was in them', () => {
+    expect(exported.erasures).toEqual([
+      {
+        tombstoneId: '01900000-0000-7000-8000-0000000000e2',
+        recordClass: 'referral',
+        recordId: '01900000-0000-7000-8000-0000000000a2',
+        erasedAt: later.toISOString(),
+        reasonCode: 'retention-period-ended',
+        decidedBy: { rule: 'family-records', operator: null },
+        retentionRunId: '01900000-0000-7000-8000-0000000000e3',
+        ledgerEntryId: null,
+      },
+    ]);
+    expect(exported.referrals[1]).toMatchObject({ contentAvailable: false, erasedAt: later.toISOString() });
+    expect(exported.summary.erasedReferrals).toBe(1);
+  });
+
+  it('lists legal holds and subject access requests, staff text marked for review', () => {
+    expect(exported.legalHolds).toMatchObject([
+      { covers: 'person', referralId: null, reason: `Matter M-17 (${REDACTED} v council)`, active: false, releasedBy: 'admin', releaseReason: 'Matter closed' },
+      { covers: 'referral', referralId: '01900000-0000-7000-8000-0000000000a1', reason: 'Case C-9', active: true, releasedAt: null },
+    ]);
+    expect(exported.subjectAccessRequests).toEqual([
+      {
+        id: '01900000-0000-7000-8000-0000000000s1',
+        receivedOn: '2026-11-02',
+        dueOn: '2026-12-02',
+        extendedDueOn: '2027-02-02',
+        extensionMonths: 2,
+        extensionReason: 'complex',
+        extensionNote: 'three sources',
+        requesterToldOn: '2026-11-20',
+        status: 'open',
+        completedAt: null,
+      },
+    ]);
+    expect(exported.reviewBeforeRelease).toEqual(expect.arrayContaining(['/legalHolds/0/reason', '/legalHolds/0/releaseReason', '/legalHolds/1/reason', '/subjectAccessRequests/0/extensionNote']));
+  });
+
+  it('presents the extract’s ledger row as a national evaluation extract, with its period and purpose', () => {
+    expect(exported.disclosures.map((d) => d.about)).toEqual(['referral', 'referral', 'referral', 'national-evaluation-extract']);
+    expect(exported.evaluationExtracts).toEqual([
+      {
+        extractId: EXTRACT,
+        createdAt: at.toISOString(),
+        periodFrom: '2026-10-01',
+        periodTo: '2026-11-01',
+        recipient: { partnerId: 'ons', name: 'ONS national evaluation' },
+        purpose: 'national-evaluation',
+        lawfulBasis: { art6: 'public-task' },
+        fieldsSent: ['/family_id', '/given_name'],
+        channel: 'secure-file-transfer',
+        csvSha256: 'd'.repeat(64),
+        ledgerEntryId: '01900000-0000-7000-9000-000000000005',
+        ledgerSeq: 5,
+      },
+    ]);
+    expect(exported.completeness).toMatchObject({ ledgerRowsForPerson: 4, ledgerRowsInExport: 4, disclosuresNotExplained: [], erasedReferralsWithoutTombstone: [], unreadable: [], complete: true });
+    // A ledger row about neither a referral nor an extract listed here is a completeness failure.
+    const records = fullRecords();
+    const orphan = buildSubjectAccessExport({ ...records, evaluationExtracts: [] }, { generatedAt: at, partnerName: names });
+    expect(orphan.completeness).toMatchObject({ disclosuresNotExplained: ['01900000-0000-7000-9000-000000000005'], complete: false });
+    const unreadable = buildSubjectAccessExport(
+      { ...records, rights: { ...records.rights, history: [{ ...(records.rights.history[0] as SubjectAccessRecords['rights']['history'][number]), reason: null }] } },
+      { generatedAt: at, partnerName: names },
+    );
+    expect(unreadable.completeness).toMatchObject({ unreadable: ['rights-history/01900000-0000-7000-8000-0000000000h1'], complete: false });
+  });
+
+  it('names no other person, by value or by hub id, anywhere', () => {
+    for (const canary of ['Danielle', 'Maisie', 'Robert', 'Danielle Ashworth', '12/04/1990', '07700 900481', '+447700900481', DANIELLE, MAISIE, DAD]) {
+      expect(text, canary).not.toContain(canary);
+      expect(page, canary).not.toContain(canary);
+    }
+  });
+
+  it('shows each section in the document, staff text highlighted for review', () => {
+    for (const heading of [
+      'Restriction, objection and safeguarding decisions',
+      'Corrections to your information',
+      'Records erased',
+      'Legal holds',
+      'Your subject access requests',
+      'National evaluation (research) extracts',
+    ]) {
+      expect(page).toContain(`<h2>${heading}</h2>`);
+    }
+    expect(page).toContain('National evaluation extract (research)');
+    expect(page).toContain('its retention period ended');
+    expect(page).toContain('retention rule <code>family-records</code>');
+    expect(page).toContain('<span class="review">Case C-9</span>');
+    expect(page).toContain('erased with the referral');
+    expect(page).toContain('1 October 2026 up to 1 November 2026');
+    expect(page).toContain('Nothing is missing.');
+    expect(page).not.toMatch(/undefined|\[object Object\]|NaN/);
   });
 });
 

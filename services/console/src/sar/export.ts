@@ -19,12 +19,19 @@
 //   - the inbound message's metadata (never its raw body, which is about everyone in it);
 //   - the sharing decisions and deliveries of the referral that concern them;
 //   - every ledger row whose data subjects include them (recipient, date, purpose, lawful basis,
-//     fields sent as pointers, channel, outcome), checked against a count of the ledger itself.
+//     fields sent as pointers, channel, outcome), checked against a count of the ledger itself,
+//     each said to be about a referral or a national evaluation extract.
+// And about the person across referrals: their restriction / objection / safeguarding override
+// flags and history, corrections of their fields (with the old and new values while the referral
+// can still be decrypted), erased records (the fact, date, rule or operator; never content), legal
+// holds on them or their referrals, their subject access requests, and the national evaluation
+// extracts that included them. Reasons staff typed are shown with other people's known values
+// replaced and are listed for the DPO to read before release (`reviewBeforeRelease`).
 import type { CanonicalAddress, CanonicalPerson, CanonicalReferral } from '@hub/domain';
 import { isChildRole } from '@hub/domain';
-import type { LedgerEntry, SubjectAccessRecords, SubjectAccessReferral, SubjectAccessRequest } from '@hub/store';
+import type { DeliveryStatus, LedgerEntry, RightsAction, SubjectAccessRecords, SubjectAccessReferral, SubjectAccessRequest } from '@hub/store';
 
-export const SUBJECT_ACCESS_EXPORT_FORMAT = 'hub.subject-access-export.v1';
+export const SUBJECT_ACCESS_EXPORT_FORMAT = 'hub.subject-access-export.v2';
 /** What replaces another person's value in the export. */
 export const REDACTED = '[another person]';
 
@@ -37,6 +44,8 @@ export const REDACTION_RULES: readonly string[] = [
   'Professionals are named with their role and organisation; their direct phone numbers and email addresses are not included.',
   'Free text written by the person who made the referral is marked for review: the Data Protection Officer reads it before this document is released.',
   'Messages are described by their type, sender and time; the original message is not copied because it is about everyone in it.',
+  'Reasons written by hub staff (for a restriction, objection or safeguarding decision, a correction or a legal hold) are shown with other people’s details replaced, and are read by the Data Protection Officer before this document is released.',
+  'A record that was erased is listed with the date and the rule or person that erased it; its content cannot be shown because it no longer exists in readable form.',
 ];
 
 export interface PartnerRef {
@@ -45,6 +54,11 @@ export interface PartnerRef {
 }
 
 export interface ExportDisclosure {
+  /**
+   * What the row is about: one of the referrals below, a national evaluation extract (its
+   * `referralId` and `deliveryId` are then the extract's id), or neither (a completeness failure).
+   */
+  about: 'referral' | 'national-evaluation-extract' | 'unexplained';
   seq: number;
   entryId: string;
   at: string;
@@ -94,12 +108,14 @@ export interface ExportReferral {
   referralId: string;
   receivedAt: string;
   routedAt: string | null;
+  /** When the referral was erased (its data key destroyed); see `erasures`. */
+  erasedAt: string | null;
   status: string;
   urgency: string;
   messageType: string;
   source: PartnerRef;
   inboundMessage: { messageId: string; type: string; sender: PartnerRef; senderMessageId: string; receivedAt: string; bodySha256: string } | null;
-  /** False when the referral's content was erased (its data key destroyed): only the facts remain. */
+  /** False when the referral's content was erased (its data key destroyed) or cannot be decrypted: only the facts remain. */
   contentAvailable: boolean;
   you: { personRef: string; role: string; details: Record<string, unknown> }[];
   family: Record<string, unknown>;
@@ -113,6 +129,105 @@ export interface ExportReferral {
   decisions: ExportDecision[];
   deliveries: ExportDelivery[];
   hold: { reasons: string[]; heldAt: string; resolvedAt: string | null; resolution: string | null; resolvedBy: string | null; resolutionReason: string | null } | null;
+}
+
+export interface ExportRightsChange {
+  at: string;
+  action: RightsAction;
+  /** A fixed text saying what the change means. */
+  description: string;
+  by: string;
+  overrideUntil: string | null;
+  /** What the staff member typed (other people's values replaced; for review), or null when it cannot be decrypted. */
+  reason: string | null;
+}
+
+export interface ExportRights {
+  restricted: { since: string; by: string } | null;
+  objected: { since: string; by: string } | null;
+  /** The latest safeguarding override, active or expired. */
+  safeguardingOverride: { since: string; by: string; until: string | null; active: boolean } | null;
+  /** Oldest first. */
+  history: ExportRightsChange[];
+}
+
+export interface ExportRectification {
+  rectificationId: string;
+  referralId: string;
+  at: string;
+  by: string;
+  /** JSON pointer of the corrected field, relative to the person (e.g. `/contact/phone`). */
+  field: string;
+  reasonCategory: string;
+  /** False when the referral was erased (or its key cannot be read): the values and reason are gone. */
+  valuesAvailable: boolean;
+  valuesUnavailableBecause: 'erased' | 'unreadable' | null;
+  /** The value before and after (null when absent), other people's values replaced. */
+  oldValue: unknown;
+  newValue: unknown;
+  /** What the staff member typed (for review). */
+  reason: string | null;
+  /** Each recipient told of the correction (UK GDPR Art 19). */
+  recipients: { deliveryId: string; recipient: PartnerRef; channel: string; status: DeliveryStatus; deliveredAt: string | null; correctsDeliveryId: string }[];
+}
+
+export interface ExportErasure {
+  tombstoneId: string;
+  recordClass: string;
+  /** The referral (or inbound message) id. */
+  recordId: string;
+  erasedAt: string;
+  reasonCode: string;
+  decidedBy: { rule: string | null; operator: string | null };
+  retentionRunId: string | null;
+  /** The `erased` ledger row (referrals only). */
+  ledgerEntryId: string | null;
+}
+
+export interface ExportLegalHold {
+  holdId: string;
+  /** `person`: every referral you appear in; `referral`: one referral. */
+  covers: 'person' | 'referral';
+  referralId: string | null;
+  placedAt: string;
+  placedBy: string;
+  /** What the staff member typed (a case or matter reference; for review). */
+  reason: string;
+  active: boolean;
+  releasedAt: string | null;
+  releasedBy: string | null;
+  releaseReason: string | null;
+}
+
+export interface ExportSubjectAccessRequest {
+  id: string;
+  receivedOn: string;
+  dueOn: string;
+  extendedDueOn: string | null;
+  extensionMonths: 1 | 2 | null;
+  extensionReason: string | null;
+  /** The DPO's note on the extension (for review). */
+  extensionNote: string | null;
+  requesterToldOn: string | null;
+  status: string;
+  completedAt: string | null;
+}
+
+export interface ExportEvaluationExtract {
+  extractId: string;
+  createdAt: string;
+  /** Referrals received from `periodFrom` up to, not including, `periodTo`. */
+  periodFrom: string;
+  periodTo: string;
+  recipient: PartnerRef;
+  purpose: string;
+  lawfulBasis: { art6: string };
+  /** The columns sent, as pointers (from the ledger row). */
+  fieldsSent: string[];
+  channel: string | null;
+  csvSha256: string;
+  ledgerEntryId: string;
+  ledgerSeq: number | null;
 }
 
 export interface SubjectAccessExport {
@@ -129,6 +244,13 @@ export interface SubjectAccessExport {
     disclosures: number;
     notDisclosed: number;
     recipients: PartnerRef[];
+    restricted: boolean;
+    objected: boolean;
+    rectifications: number;
+    erasedReferrals: number;
+    legalHolds: number;
+    subjectAccessRequests: number;
+    evaluationExtracts: number;
   };
   completeness: {
     /** count(*) of ledger rows naming the person, read in the same snapshot. */
@@ -136,11 +258,27 @@ export interface SubjectAccessExport {
     ledgerRowsInExport: number;
     /** Delivered deliveries about the person without a `disclosed` ledger row among those rows (should be none). */
     deliveredWithoutLedgerRow: string[];
+    /** Ledger rows naming the person that are about neither a listed referral nor a listed extract (entry ids). */
+    disclosuresNotExplained: string[];
+    /** Erased referrals of the person without an erasure record (tombstone) in the export. */
+    erasedReferralsWithoutTombstone: string[];
+    /** Records held about the person that could not be decrypted (not erased): `referral/<id>`, `rectification/<id>`, `rights-history/<at>`. */
+    unreadable: string[];
     complete: boolean;
   };
   redactionRules: readonly string[];
   referrals: ExportReferral[];
   disclosures: ExportDisclosure[];
+  rights: ExportRights;
+  rectifications: ExportRectification[];
+  erasures: ExportErasure[];
+  legalHolds: ExportLegalHold[];
+  subjectAccessRequests: ExportSubjectAccessRequest[];
+  evaluationExtracts: ExportEvaluationExtract[];
+  /** JSON pointers (within this document) of staff free text in the sections above, for the DPO to read before release. */
+  reviewBeforeRelease: string[];
+  /** How many values of other people were replaced in those sections. */
+  redactions: number;
 }
 
 export interface ExportOptions {
@@ -443,11 +581,14 @@ function decisionsAndDeliveries(
   personId: string,
   partner: (id: string) => PartnerRef,
 ): { decisions: ExportDecision[]; deliveries: ExportDelivery[] } {
-  // A delivery that did not carry the person's data is someone else's: neither it nor its decision is theirs.
+  // A delivery that did not carry the person's data is someone else's: neither it nor its decision
+  // is theirs — unless another delivery of the same decision carried it (a decision's referral
+  // delivery, and the correction of another person's field sent under the same decision).
   const theirs = referral.deliveries.filter((d) => d.subjects.includes(personId));
-  const notTheirs = new Set(referral.deliveries.filter((d) => !d.subjects.includes(personId)).map((d) => d.decisionId));
+  const theirDecisions = new Set(theirs.map((d) => d.decisionId));
+  const delivered = new Set(referral.deliveries.map((d) => d.decisionId));
   const decisions = referral.decisions
-    .filter((d) => !notTheirs.has(d.decisionId))
+    .filter((d) => theirDecisions.has(d.decisionId) || !delivered.has(d.decisionId))
     .map(
       (d): ExportDecision => ({
         decisionId: d.decisionId,
@@ -479,12 +620,28 @@ function decisionsAndDeliveries(
   return { decisions, deliveries };
 }
 
-function exportReferral(referral: SubjectAccessReferral, personId: string, partner: (id: string) => PartnerRef): ExportReferral {
+/** A referral's export, and what redacts other people's values in text that belongs with it. */
+interface ReferralExport {
+  exported: ExportReferral;
+  /** Null when the content cannot be read (erased). */
+  redactor: Redactor | null;
+  own: ValueForms;
+  others: ValueForms[];
+}
+
+function mergeForms(into: ValueForms, from: ValueForms): void {
+  for (const w of from.words) into.words.add(w);
+  for (const d of from.digits) into.digits.add(d);
+  for (const v of from.whole) into.whole.add(v);
+}
+
+function exportReferral(referral: SubjectAccessReferral, personId: string, partner: (id: string) => PartnerRef): ReferralExport {
   const { decisions, deliveries } = decisionsAndDeliveries(referral, personId, partner);
   const base = {
     referralId: referral.referralId,
     receivedAt: referral.receivedAt.toISOString(),
     routedAt: iso(referral.routedAt),
+    erasedAt: iso(referral.erasedAt),
     status: referral.status,
     urgency: referral.urgency,
     messageType: referral.sourceType,
@@ -509,7 +666,7 @@ function exportReferral(referral: SubjectAccessReferral, personId: string, partn
 
   const canonical = referral.canonical ? (JSON.parse(referral.canonical.toString('utf8')) as CanonicalReferral) : null;
   if (!canonical) {
-    return {
+    const exported: ExportReferral = {
       ...base,
       contentAvailable: false,
       you: referral.people.filter((p) => ownRefs.has(p.personRef)).map((p) => ({ personRef: p.personRef, role: p.role, details: {} })),
@@ -521,6 +678,7 @@ function exportReferral(referral: SubjectAccessReferral, personId: string, partn
       redactions: 0,
       hold: referral.hold ? { ...holdOf(referral.hold), resolutionReason: null } : null,
     };
+    return { exported, redactor: null, own: emptyForms(), others: [] };
   }
 
   const own = canonical.people.filter((p) => ownRefs.has(p.personRef));
@@ -529,15 +687,11 @@ function exportReferral(referral: SubjectAccessReferral, personId: string, partn
   const { details, withheld: detailWithheld } = referralDetails(canonical, own);
 
   const ownForms = emptyForms();
-  for (const person of own) {
-    const forms = formsOfPerson(person);
-    for (const w of forms.words) ownForms.words.add(w);
-    for (const d of forms.digits) ownForms.digits.add(d);
-    for (const v of forms.whole) ownForms.whole.add(v);
-  }
+  for (const person of own) mergeForms(ownForms, formsOfPerson(person));
   // The household values the person is given count as their own.
   if (ownsAddress) addAddress(ownForms, canonical.family.address);
-  const redactor = buildRedactor(otherPeople.map(formsOfPerson), ownForms);
+  const otherForms = otherPeople.map(formsOfPerson);
+  const redactor = buildRedactor(otherForms, ownForms);
   // The family contact is the household's: its values stay unless they are another person's.
   const found = { count: 0, freeText: [] as string[] };
   // Household values are not free text: only their redactions count.
@@ -550,7 +704,7 @@ function exportReferral(referral: SubjectAccessReferral, personId: string, partn
     hold.resolutionReason = redactValue(hold.resolutionReason, redactor, '/hold/resolutionReason', found, 'resolutionReason') as string;
   }
 
-  return {
+  const exported: ExportReferral = {
     ...base,
     contentAvailable: true,
     you: own.map((p) => ({ personRef: p.personRef, role: p.role, details: personDetails(p) })),
@@ -562,6 +716,7 @@ function exportReferral(referral: SubjectAccessReferral, personId: string, partn
     redactions: found.count,
     hold,
   };
+  return { exported, redactor, own: ownForms, others: otherForms };
 }
 
 function holdOf(hold: NonNullable<SubjectAccessReferral['hold']>): NonNullable<ExportReferral['hold']> {
@@ -575,8 +730,9 @@ function holdOf(hold: NonNullable<SubjectAccessReferral['hold']>): NonNullable<E
   };
 }
 
-function exportDisclosure(e: LedgerEntry, partner: (id: string) => PartnerRef): ExportDisclosure {
+function exportDisclosure(e: LedgerEntry, about: ExportDisclosure['about'], partner: (id: string) => PartnerRef): ExportDisclosure {
   return {
+    about,
     seq: e.seq,
     entryId: e.id,
     at: e.at.toISOString(),
@@ -597,11 +753,54 @@ function uniquePartners(ids: Iterable<string>, partner: (id: string) => PartnerR
   return [...new Set(ids)].sort().map(partner);
 }
 
+const RIGHTS_ACTION_TEXT: Readonly<Record<RightsAction, string>> = {
+  restrict: 'Processing of your information restricted (UK GDPR Article 18): the hub stops sharing it',
+  'lift-restriction': 'Restriction lifted',
+  object: 'Your objection recorded (UK GDPR Article 21): the hub stops sharing your information',
+  'withdraw-objection': 'Objection withdrawn',
+  override:
+    'Safeguarding override set: your information may be shared despite a restriction or objection, where that is needed to keep a child or adult safe',
+  'end-override': 'Safeguarding override ended',
+};
+
+/** Other people's values replaced in a value of any shape (strings inside it), and how many. */
+function redactAny(value: unknown, redactor: Redactor | null): { value: unknown; count: number } {
+  if (!redactor) return { value, count: 0 };
+  const found = { count: 0, freeText: [] as string[] };
+  return { value: redactValue(value, redactor, '', found), count: found.count };
+}
+
 /** The export of everything in `records` (one person's snapshot), redacted as described above. */
 export function buildSubjectAccessExport(records: SubjectAccessRecords, options: ExportOptions): SubjectAccessExport {
   const partner = (id: string): PartnerRef => ({ partnerId: id, name: options.partnerName(id) ?? id });
-  const referrals = records.referrals.map((r) => exportReferral(r, records.personId, partner));
-  const disclosures = records.ledger.map((e) => exportDisclosure(e, partner));
+  const built = records.referrals.map((r) => exportReferral(r, records.personId, partner));
+  const referrals = built.map((b) => b.exported);
+  const builtById = new Map(built.map((b) => [b.exported.referralId, b]));
+
+  // Text about the person that belongs with no one referral (reasons for flags and holds) is
+  // redacted against every other person in every referral of theirs that can still be read.
+  const ownEverywhere = emptyForms();
+  for (const b of built) mergeForms(ownEverywhere, b.own);
+  const personRedactor = buildRedactor(
+    built.flatMap((b) => b.others),
+    ownEverywhere,
+  );
+  const review: string[] = [];
+  let redactions = 0;
+  const staffText = (text: string | null, pointer: string, redactor: Redactor = personRedactor): string | null => {
+    if (text === null) return null;
+    const out = redactor.redact(text);
+    redactions += out.count;
+    review.push(pointer);
+    return out.text;
+  };
+
+  const extractByLedgerId = new Map(records.evaluationExtracts.map((x) => [x.ledgerEntryId, x]));
+  const extractIds = new Set(records.evaluationExtracts.map((x) => x.extractId));
+  const referralIds = new Set(records.referrals.map((r) => r.referralId));
+  const disclosures = records.ledger.map((e) =>
+    exportDisclosure(e, extractByLedgerId.has(e.id) || extractIds.has(e.referralId) ? 'national-evaluation-extract' : referralIds.has(e.referralId) ? 'referral' : 'unexplained', partner),
+  );
 
   const disclosedDeliveries = new Set(records.ledger.filter((e) => e.outcome === 'disclosed' && e.deliveryId).map((e) => e.deliveryId as string));
   const deliveredWithoutLedgerRow = records.referrals
@@ -609,6 +808,135 @@ export function buildSubjectAccessExport(records: SubjectAccessRecords, options:
     .filter((d) => d.subjects.includes(records.personId) && d.deliveredAt !== null && !disclosedDeliveries.has(d.deliveryId))
     .map((d) => d.deliveryId);
   const request = options.request ?? null;
+
+  // Restriction, objection and the safeguarding override.
+  const state = records.rights.state;
+  const rights: ExportRights = {
+    restricted: state?.restricted ? { since: state.restricted.at.toISOString(), by: state.restricted.by } : null,
+    objected: state?.objected ? { since: state.objected.at.toISOString(), by: state.objected.by } : null,
+    safeguardingOverride: state?.override ? { since: state.override.at.toISOString(), by: state.override.by, until: iso(state.override.until), active: state.override.active } : null,
+    history: records.rights.history.map((h, i) => ({
+      at: h.at.toISOString(),
+      action: h.action,
+      description: RIGHTS_ACTION_TEXT[h.action],
+      by: h.actor,
+      overrideUntil: iso(h.overrideUntil),
+      reason: staffText(h.reason, `/rights/history/${i}/reason`),
+    })),
+  };
+
+  // Corrections: the values were recorded as the person's own. A value that is another person's in
+  // that referral and never the person's own anywhere (a mix-up being corrected) is replaced, and
+  // the DPO is asked to look at it.
+  const rectifications = records.rectifications.map((r, i): ExportRectification => {
+    const context = builtById.get(r.referralId);
+    let redactor: Redactor | null = null;
+    if (context?.redactor) {
+      const own = emptyForms();
+      mergeForms(own, context.own);
+      mergeForms(own, ownEverywhere);
+      redactor = buildRedactor(context.others, own);
+    }
+    const detail = typeof r.detail === 'string' ? null : r.detail;
+    const oldValue = redactAny(detail?.oldValue ?? null, redactor);
+    const newValue = redactAny(detail?.newValue ?? null, redactor);
+    redactions += oldValue.count + newValue.count;
+    if (oldValue.count > 0) review.push(`/rectifications/${i}/oldValue`);
+    if (newValue.count > 0) review.push(`/rectifications/${i}/newValue`);
+    return {
+      rectificationId: r.rectificationId,
+      referralId: r.referralId,
+      at: r.at.toISOString(),
+      by: r.actor,
+      field: r.pointer,
+      reasonCategory: r.reasonCategory,
+      valuesAvailable: detail !== null,
+      valuesUnavailableBecause: typeof r.detail === 'string' ? r.detail : null,
+      oldValue: oldValue.value,
+      newValue: newValue.value,
+      reason: staffText(detail?.reason ?? null, `/rectifications/${i}/reason`, context?.redactor ?? personRedactor),
+      recipients: r.recipients.map((d) => ({
+        deliveryId: d.deliveryId,
+        recipient: partner(d.recipientPartnerId),
+        channel: d.channel,
+        status: d.status,
+        deliveredAt: iso(d.deliveredAt),
+        correctsDeliveryId: d.rectifiesDeliveryId,
+      })),
+    };
+  });
+
+  // Erasures: the fact, never the content (and never the other people the record named).
+  const erasures = records.erasures.map(
+    (t): ExportErasure => ({
+      tombstoneId: t.id,
+      recordClass: t.recordClass,
+      recordId: t.recordId,
+      erasedAt: t.erasedAt.toISOString(),
+      reasonCode: t.reasonCode,
+      decidedBy: { rule: t.ruleId, operator: t.operatorId },
+      retentionRunId: t.runId,
+      ledgerEntryId: t.ledgerEntryId,
+    }),
+  );
+  const tombstoned = new Set(records.erasures.filter((t) => t.recordClass === 'referral').map((t) => t.recordId));
+  const erasedReferralsWithoutTombstone = records.referrals.filter((r) => r.erasedAt !== null && !tombstoned.has(r.referralId)).map((r) => r.referralId);
+
+  const legalHolds = records.legalHolds.map(
+    (h, i): ExportLegalHold => ({
+      holdId: h.id,
+      covers: h.scope,
+      referralId: h.scope === 'referral' ? h.targetId : null,
+      placedAt: h.placedAt.toISOString(),
+      placedBy: h.placedBy,
+      reason: staffText(h.reason, `/legalHolds/${i}/reason`) ?? '',
+      active: h.releasedAt === null,
+      releasedAt: iso(h.releasedAt),
+      releasedBy: h.releasedBy,
+      releaseReason: staffText(h.releaseReason, `/legalHolds/${i}/releaseReason`),
+    }),
+  );
+
+  const subjectAccessRequests = records.requests.map(
+    (r, i): ExportSubjectAccessRequest => ({
+      id: r.id,
+      receivedOn: r.receivedOn,
+      dueOn: r.dueOn,
+      extendedDueOn: r.extendedDueOn,
+      extensionMonths: r.extensionMonths,
+      extensionReason: r.extensionReason,
+      extensionNote: staffText(r.extensionNote, `/subjectAccessRequests/${i}/extensionNote`),
+      requesterToldOn: r.requesterToldOn,
+      status: r.status,
+      completedAt: iso(r.completedAt),
+    }),
+  );
+
+  const ledgerById = new Map(records.ledger.map((e) => [e.id, e]));
+  const evaluationExtracts = records.evaluationExtracts.map((x): ExportEvaluationExtract => {
+    const row = ledgerById.get(x.ledgerEntryId);
+    return {
+      extractId: x.extractId,
+      createdAt: x.createdAt.toISOString(),
+      periodFrom: x.periodFrom,
+      periodTo: x.periodTo,
+      recipient: partner(x.recipientPartnerId),
+      purpose: x.purpose,
+      lawfulBasis: { art6: x.art6 },
+      fieldsSent: row ? [...row.fields] : [],
+      channel: row?.channel ?? null,
+      csvSha256: x.csvSha256,
+      ledgerEntryId: x.ledgerEntryId,
+      ledgerSeq: row?.seq ?? null,
+    };
+  });
+
+  const unreadable = [
+    ...records.referrals.filter((r) => r.canonical === null && r.erasedAt === null).map((r) => `referral/${r.referralId}`),
+    ...records.rectifications.filter((r) => r.detail === 'unreadable').map((r) => `rectification/${r.rectificationId}`),
+    ...records.rights.history.filter((h) => h.reason === null).map((h) => `rights-history/${h.id}`),
+  ];
+  const disclosuresNotExplained = disclosures.filter((d) => d.about === 'unexplained').map((d) => d.entryId);
 
   return {
     format: SUBJECT_ACCESS_EXPORT_FORMAT,
@@ -630,15 +958,38 @@ export function buildSubjectAccessExport(records: SubjectAccessRecords, options:
         disclosures.filter((d) => d.outcome === 'disclosed' && d.recipient).map((d) => (d.recipient as PartnerRef).partnerId),
         partner,
       ),
+      restricted: rights.restricted !== null,
+      objected: rights.objected !== null,
+      rectifications: rectifications.length,
+      erasedReferrals: referrals.filter((r) => r.erasedAt !== null).length,
+      legalHolds: legalHolds.length,
+      subjectAccessRequests: subjectAccessRequests.length,
+      evaluationExtracts: evaluationExtracts.length,
     },
     completeness: {
       ledgerRowsForPerson: records.ledgerCount,
       ledgerRowsInExport: disclosures.length,
       deliveredWithoutLedgerRow,
-      complete: disclosures.length === records.ledgerCount && deliveredWithoutLedgerRow.length === 0,
+      disclosuresNotExplained,
+      erasedReferralsWithoutTombstone,
+      unreadable,
+      complete:
+        disclosures.length === records.ledgerCount &&
+        deliveredWithoutLedgerRow.length === 0 &&
+        disclosuresNotExplained.length === 0 &&
+        erasedReferralsWithoutTombstone.length === 0 &&
+        unreadable.length === 0,
     },
     redactionRules: REDACTION_RULES,
     referrals,
     disclosures,
+    rights,
+    rectifications,
+    erasures,
+    legalHolds,
+    subjectAccessRequests,
+    evaluationExtracts,
+    reviewBeforeRelease: review,
+    redactions,
   };
 }
