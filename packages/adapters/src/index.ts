@@ -31,3 +31,5 @@ export { classifyHttpStatus } from './http/http-delivery.ts';
 export { parseRetryAfter } from './http/retry-after.ts';
 export { createAdapterFor, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_EMAIL_FROM } from './partner-adapter.ts';
 export type { PartnerDeliveryConfig } from './partner-adapter.ts';
+export { createNotifyClient, parseNotifyApiKey, notifyJwt } from './notify/notify-client.ts';
+export type { NotifyClient, NotifyClientOptions, NotifyOutcome, NotifyPersonalisation, SendEmailRequest, SendSmsRequest } from './notify/notify-client.ts';

@@ -15,3 +15,5 @@ export { startSmtpSink } from './simulators/smtp-sink.ts';
 export type { SmtpSink, ReceivedMail } from './simulators/smtp-sink.ts';
 export type { ScriptStep } from './simulators/script.ts';
 export { sampleMinimisedPayload, payloadBytes } from './simulators/sample-payload.ts';
+export { startNotifySimulator } from './simulators/notify-server.ts';
+export type { NotifySimulator, NotifySimulatorOptions, NotifyTemplate, NotifyReceived, NotifyRejection, NotifyApiError } from './simulators/notify-server.ts';
