@@ -25,6 +25,7 @@ const EXPECTED_ROLES: Readonly<Record<string, readonly ConsoleRole[]>> = {
   'GET /referrals': ALL,
   'GET /referrals/:id': ALL,
   'POST /referrals/:id/reveal': ['operator', 'dpo'],
+  'POST /referrals/:id/signposting': ['operator', 'admin'],
   'GET /holds': ALL,
   'POST /holds/:id/share': ['operator', 'admin'],
   'POST /holds/:id/close': ['operator', 'admin'],

@@ -99,6 +99,7 @@ describe('quick start: `pnpm start` on embedded PGlite, then `pnpm hub send`', (
       SIMULATOR_WEBHOOK_BASE_URL: `http://127.0.0.1:${await freePort()}`,
       SIMULATOR_FHIR_BASE_URL: `http://127.0.0.1:${await freePort()}/fhir`,
       SIMULATOR_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+      SIMULATOR_NOTIFY_BASE_URL: `http://127.0.0.1:${await freePort()}`,
       HUB_QUEUE_PREFIX: prefix,
       LOG_LEVEL: 'info',
     };

@@ -25,10 +25,11 @@ export interface HubHarness {
 
 /**
  * Every hub service in one process over real PostgreSQL (own schema) and real Redis (own
- * prefix), with the partner simulators (webhook, FHIR, SMTP) on free local ports.
+ * prefix), with the partner simulators (webhook, FHIR, SMTP) and the Notify simulator (`sims.notify`)
+ * on free local ports.
  */
 export async function startHubHarness(env: Record<string, string> = {}): Promise<HubHarness> {
-  const [webhookPort, fhirPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
+  const [webhookPort, fhirPort, smtpPort, notifyPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const prefix = `e2e${randomBytes(4).toString('hex')}`;
   const schema = randomSchemaName('e2e');
   const fullEnv: Record<string, string> = {
@@ -42,6 +43,7 @@ export async function startHubHarness(env: Record<string, string> = {}): Promise
     SIMULATOR_WEBHOOK_BASE_URL: `http://127.0.0.1:${webhookPort}`,
     SIMULATOR_FHIR_BASE_URL: `http://127.0.0.1:${fhirPort}/fhir`,
     SIMULATOR_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SIMULATOR_NOTIFY_BASE_URL: `http://127.0.0.1:${notifyPort}`,
     LOG_LEVEL: 'info',
     ...env,
   };

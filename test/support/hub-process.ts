@@ -164,10 +164,11 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
 
 /** SIMULATOR_* settings on free local ports, for simulators the test starts itself. */
 export async function simulatorEnv(): Promise<Record<string, string>> {
-  const [webhook, fhir, smtp] = [await freePort(), await freePort(), await freePort()];
+  const [webhook, fhir, smtp, notify] = [await freePort(), await freePort(), await freePort(), await freePort()];
   return {
     SIMULATOR_WEBHOOK_BASE_URL: `http://127.0.0.1:${webhook}`,
     SIMULATOR_FHIR_BASE_URL: `http://127.0.0.1:${fhir}/fhir`,
     SIMULATOR_SMTP_URL: `smtp://127.0.0.1:${smtp}`,
+    SIMULATOR_NOTIFY_BASE_URL: `http://127.0.0.1:${notify}`,
   };
 }

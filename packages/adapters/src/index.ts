@@ -32,4 +32,6 @@ export { parseRetryAfter } from './http/retry-after.ts';
 export { createAdapterFor, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_EMAIL_FROM } from './partner-adapter.ts';
 export type { PartnerDeliveryConfig } from './partner-adapter.ts';
 export { createNotifyClient, parseNotifyApiKey, notifyJwt } from './notify/notify-client.ts';
+export { sendAcknowledgement, renderLinks } from './notify/acknowledgement.ts';
+export type { AcknowledgementLink, AcknowledgementSend, AcknowledgementTemplates } from './notify/acknowledgement.ts';
 export type { NotifyClient, NotifyClientOptions, NotifyOutcome, NotifyPersonalisation, SendEmailRequest, SendSmsRequest } from './notify/notify-client.ts';

@@ -48,6 +48,74 @@ export interface Settings {
   consoleAccountsFile: string | undefined;
   /** Minutes without activity after which a console session ends (HUB_CONSOLE_IDLE_MINUTES). */
   consoleIdleMinutes: number;
+  /**
+   * GOV.UK Notify, for writing to families (acknowledging self-referrals). Undefined when not
+   * configured: then no acknowledgement is queued. Demo mode points at the local simulator.
+   */
+  notify: NotifySettings | undefined;
+  /** Open Referral UK feed the scheduler refreshes the service directory from (HUB_DIRECTORY_URL); never logged. */
+  directoryUrl: string | undefined;
+  /** Minutes between directory refreshes (HUB_DIRECTORY_REFRESH_MINUTES, default 360). */
+  directoryRefreshMinutes: number;
+  /** The last good directory copy, under the data dir (written by the scheduler, read by the console). */
+  directorySnapshotFile: string;
+  /** Demo mode without HUB_DIRECTORY_URL: the checked-in demo directory; otherwise undefined. */
+  directoryDemoFile: string | undefined;
+}
+
+export interface NotifySettings {
+  /** NOTIFY_BASE_URL, e.g. https://api.notifications.service.gov.uk */
+  baseUrl: string;
+  /** NOTIFY_API_KEY (`<name>-<service id>-<secret>`): a secret, never logged. */
+  apiKey: string;
+  /** Plain http only for the local simulator (demo mode). */
+  allowHttp: boolean;
+  timeoutMs: number;
+  /** NOTIFY_ACK_EMAIL_TEMPLATE_ID / NOTIFY_ACK_SMS_TEMPLATE_ID: Notify template ids (uuids). */
+  acknowledgementEmailTemplateId: string;
+  acknowledgementSmsTemplateId: string;
+}
+
+/** Published on purpose: the demo Notify simulator's service and templates (demo mode only). */
+export const DEMO_NOTIFY = {
+  serviceId: '6f0e3a52-3c1e-4c8e-9d3b-5a1f2e7c9b10',
+  secret: '1d2c3b4a-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
+  acknowledgementEmailTemplateId: 'a1c0e5d2-0b7e-4f3a-9e51-6c2d8b4f7a01',
+  acknowledgementSmsTemplateId: 'b2d1f6e3-1c8f-4a4b-8f62-7d3e9c5a8b02',
+} as const;
+
+const UUID_SETTING = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function notifySettings(env: Env, mode: HubMode, problems: string[]): NotifySettings | undefined {
+  const demo = mode === 'demo';
+  const baseUrl = env.NOTIFY_BASE_URL ?? (demo ? (env.SIMULATOR_NOTIFY_BASE_URL ?? 'http://127.0.0.1:4012') : undefined);
+  const apiKey = env.NOTIFY_API_KEY ?? (demo ? `hub_demo-${DEMO_NOTIFY.serviceId}-${DEMO_NOTIFY.secret}` : undefined);
+  if (!baseUrl && !apiKey) return undefined;
+  if (!baseUrl || !apiKey) {
+    problems.push('NOTIFY_BASE_URL and NOTIFY_API_KEY must be set together');
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    problems.push('NOTIFY_BASE_URL must be a URL');
+  }
+  if (url && url.protocol !== 'https:' && !(demo && url.protocol === 'http:')) problems.push('NOTIFY_BASE_URL must be https (plain http only for the demo simulator)');
+  // The key is checked for shape without quoting it in the problem.
+  if (!new RegExp(`^.+-${UUID_SETTING.source.slice(1, -1)}-${UUID_SETTING.source.slice(1, -1)}$`, 'i').test(apiKey)) problems.push('NOTIFY_API_KEY must have the form <name>-<service id uuid>-<secret uuid>');
+  const email = env.NOTIFY_ACK_EMAIL_TEMPLATE_ID ?? (demo ? DEMO_NOTIFY.acknowledgementEmailTemplateId : '');
+  const sms = env.NOTIFY_ACK_SMS_TEMPLATE_ID ?? (demo ? DEMO_NOTIFY.acknowledgementSmsTemplateId : '');
+  if (!UUID_SETTING.test(email)) problems.push('NOTIFY_ACK_EMAIL_TEMPLATE_ID must be a Notify template id (uuid)');
+  if (!UUID_SETTING.test(sms)) problems.push('NOTIFY_ACK_SMS_TEMPLATE_ID must be a Notify template id (uuid)');
+  return {
+    baseUrl,
+    apiKey,
+    allowHttp: demo && url?.protocol === 'http:',
+    timeoutMs: intSetting(env, 'NOTIFY_TIMEOUT_MS', 10_000, 100, 120_000, problems),
+    acknowledgementEmailTemplateId: email,
+    acknowledgementSmsTemplateId: sms,
+  };
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -60,6 +128,9 @@ const DEMO_ADMIN_TOKENS = 'demo-operator:demo-operator-token';
 
 /** Published on purpose: only for demo mode; `hub console hash-password` makes real ones. */
 export const DEMO_CONSOLE_ACCOUNTS_FILE = path.join(repoRoot, 'config', 'console-accounts.demo.yaml');
+
+/** The checked-in demo service directory (Open Referral UK format). */
+export const DEMO_DIRECTORY_FILE = path.join(repoRoot, 'config', 'demo', 'directory.oruk.json');
 
 /** The Standard Webhooks library fixes its own window at 300 s; ours may only be narrower. */
 export const MAX_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -169,6 +240,14 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     else adminTokens.set(operatorId, token);
   }
 
+  const directoryUrl = env.HUB_DIRECTORY_URL && env.HUB_DIRECTORY_URL !== '' ? env.HUB_DIRECTORY_URL : undefined;
+  if (directoryUrl !== undefined) {
+    const protocol = URL.canParse(directoryUrl) ? new URL(directoryUrl).protocol : '';
+    // The value is never quoted: a feed URL may carry an API key.
+    if (protocol !== 'https:' && !(mode === 'demo' && protocol === 'http:')) problems.push(`HUB_DIRECTORY_URL must be an https:// URL${mode === 'demo' ? ' (http:// is allowed in demo mode)' : ''}`);
+  }
+  const dataDir = path.resolve(env.HUB_DATA_DIR ?? path.join(repoRoot, 'data'));
+
   // Only the console needs accounts: it refuses to start without them (other services do not care).
   const consoleAccountsFile = env.HUB_CONSOLE_ACCOUNTS ? path.resolve(env.HUB_CONSOLE_ACCOUNTS) : mode === 'demo' ? DEMO_CONSOLE_ACCOUNTS_FILE : undefined;
 
@@ -178,7 +257,7 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     host: env.HOST ?? '127.0.0.1',
     gatewayPort: intSetting(env, 'GATEWAY_PORT', 8080, 0, 65535, problems),
     databaseUrl,
-    dataDir: path.resolve(env.HUB_DATA_DIR ?? path.join(repoRoot, 'data')),
+    dataDir,
     redisUrl,
     redisUrlExplicit,
     queuePrefix,
@@ -198,5 +277,10 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     startSimulators: boolSetting(env, 'HUB_START_SIMULATORS', mode === 'demo', problems),
     consoleAccountsFile,
     consoleIdleMinutes: intSetting(env, 'HUB_CONSOLE_IDLE_MINUTES', 20, 1, 24 * 60, problems),
+    directoryUrl,
+    directoryRefreshMinutes: intSetting(env, 'HUB_DIRECTORY_REFRESH_MINUTES', 360, 1, 7 * 24 * 60, problems),
+    directorySnapshotFile: path.join(dataDir, 'directory.snapshot.json'),
+    directoryDemoFile: mode === 'demo' && directoryUrl === undefined ? DEMO_DIRECTORY_FILE : undefined,
+    notify: notifySettings(env, mode, problems),
   };
 }

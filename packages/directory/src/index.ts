@@ -15,3 +15,7 @@ export {
   DEFAULT_MAX_BYTES,
 } from './refresh.ts';
 export type { DirectorySnapshot, SnapshotStore, RefreshOutcome, RefreshFailureCode, DirectoryRefresher, DirectoryRefresherOptions } from './refresh.ts';
+export { suggestServices, needText, MAX_SUGGESTIONS } from './signpost.ts';
+export type { SignpostQuery, Suggestion, DistanceBand, EligibilityFit } from './signpost.ts';
+export { openDirectorySource, startDirectoryRefresh, refreshLogFields } from './running.ts';
+export type { DirectorySource, LoadedDirectory, RefreshLogger, ScheduledDirectoryRefresh } from './running.ts';

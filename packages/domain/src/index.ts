@@ -104,6 +104,8 @@ export {
 } from './mask.ts';
 export type { DetailSection, MaskedAddress, MaskedContact, MaskedDetail, MaskedPerson, MaskedReferralView, MaskedStaffContact } from './mask.ts';
 export { subjectAccessDueDate, extendDueDate, isOverdue, nextWorkingDay } from './sar-due-date.ts';
+export { planAcknowledgement, shortReference } from './family/acknowledgement.ts';
+export type { AcknowledgementPlan, AcknowledgementRecipient } from './family/acknowledgement.ts';
 
 export type * from './generated/inbound-messages.ts';
 

@@ -118,10 +118,36 @@ export const retentionRun = {
   } satisfies JobsOptions,
 } as const;
 
+export interface AcknowledgeFamilyPayload {
+  referralId: string;
+}
+
+/**
+ * The acknowledgement to a family who self-referred (issue 6; docs/data-protection.md
+ * "Acknowledging self-referrals"): written to the outbox in the routing transaction, one per
+ * referral (job id `acknowledge-<referralId>`, so a replayed route never sends a second). The
+ * payload is the referral id only; the worker reads the contact details from the encrypted referral.
+ * Notify's `retry` answers are retried by BullMQ (capped exponential backoff) up to `maxSends`.
+ */
+export const acknowledgeFamily = {
+  queue: 'family.acknowledge',
+  name: 'family.acknowledge',
+  jobId: (referralId: string): string => `acknowledge-${referralId}`,
+  maxSends: 12,
+  options: {
+    attempts: TRANSIENT_ATTEMPTS,
+    backoff: TRANSIENT_BACKOFF,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: false,
+  } satisfies JobsOptions,
+  spec: (referralId: string): JobSpec => ({ queueName: 'family.acknowledge', jobName: 'family.acknowledge', jobId: `acknowledge-${referralId}`, payload: { referralId } }),
+} as const;
+
 export const JOB_CATALOGUE = {
   [routeReferral.name]: routeReferral,
   [deliverReferral.name]: deliverReferral,
   [retentionRun.name]: retentionRun,
+  [acknowledgeFamily.name]: acknowledgeFamily,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOGUE;
@@ -131,6 +157,7 @@ export function optionsFor(jobName: string): JobsOptions {
   if (jobName === routeReferral.name) return routeReferral.options;
   if (jobName === deliverReferral.name) return deliverReferral.options;
   if (jobName === retentionRun.name) return retentionRun.options;
+  if (jobName === acknowledgeFamily.name) return acknowledgeFamily.options;
   throw new Error(`Unknown job name ${jobName}: add it to the catalogue`);
 }
 
@@ -141,7 +168,9 @@ export function assertHandled(queueName: string, handled: readonly string[]): vo
       ? [routeReferral.name]
       : queueName === retentionRun.queue
         ? [retentionRun.name]
-        : queueName.startsWith(deliverReferral.queuePrefix)
+        : queueName === acknowledgeFamily.queue
+          ? [acknowledgeFamily.name]
+          : queueName.startsWith(deliverReferral.queuePrefix)
           ? [deliverReferral.name]
           : [];
   if (expected.length === 0) throw new Error(`Queue ${queueName} is not in the job catalogue`);

@@ -1,6 +1,7 @@
 export { routeMessage, draftDelivery, resolveHeldReferral, statisticsDimensions } from './routing.ts';
 export type { RoutingDeps, RouteOutcome, HoldResolution } from './routing.ts';
 export { nameBasedUuid, referralIdFor, deliveryIdFor, decisionIdFor } from './ids.ts';
+export { acknowledgementDecision, acknowledgementIdFor, SELF_REFERRAL_TYPE } from './acknowledgement.ts';
 export { startDeadlineMonitor } from './deadline-monitor.ts';
 export type { DeadlineMonitor } from './deadline-monitor.ts';
 export { rectifyField, rectificationDeliveryIdFor } from './rectification.ts';

@@ -3,6 +3,7 @@ import { isFeedbackType, normaliseReferral, type CanonicalReferral } from '@hub/
 import { outboxJob, type OutboxJob } from '@hub/queues';
 import { familyDistrict, minimise, planSharing, type SharingConfig, type SharingDecision } from '@hub/sharing';
 import { ErasedError, POSTCODE_DISTRICT_PATTERN, type Store } from '@hub/store';
+import { acknowledgementDecision } from './acknowledgement.ts';
 import { decisionIdFor, deliveryIdFor, referralIdFor } from './ids.ts';
 import { blockedCodes, blockedReason, overriddenReason, rightsCheck } from './rights.ts';
 
@@ -11,6 +12,11 @@ export interface RoutingDeps {
   partners: PartnerRegistry;
   sharing: SharingConfig;
   now?: () => Date;
+  /**
+   * Whether families who self-refer are acknowledged (a Notify service is configured): the decision
+   * (queued or suppressed, with a reason code) and its job are recorded with the routing outcome.
+   */
+  acknowledge?: boolean;
 }
 
 /**
@@ -164,6 +170,7 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   const holdReasons: string[] = plan.hold?.reasons.map((r) => r.code) ?? [];
   if (blocked) holdReasons.push(...blockedCodes(rights));
   const held = holdReasons.length > 0;
+  const acknowledgement = deps.acknowledge ? acknowledgementDecision(referral) : undefined;
 
   const saved = await deps.store.saveRoutingOutcome({
     referral: {
@@ -181,6 +188,7 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
     decisions: decisions.map((d) => ({ decisionId: d.decisionId, recipientPartnerId: d.recipientPartnerId, decision: d.decision, ruleId: d.ruleId, reason: d.reason, purpose: d.purpose, priority: d.priority })),
     ...(held ? { hold: { reasons: holdReasons } } : {}),
     deliveries,
+    ...(acknowledgement ? { acknowledgement } : {}),
   });
   if (!saved.created) return { kind: 'already-routed', referralId };
   const jobs = saved.outbox.map(outboxJob);

@@ -1,5 +1,6 @@
 export { createStore, openMigratedStore } from './store.ts';
 export type { AcceptResult, ClaimOutboxOptions, InboundInput, OutboxEntry, Store, StoreCounts, StoredInbound, StoreOptions } from './types.ts';
+export type { SignpostShare, SignpostShareInput, SignpostingStore } from './types.ts';
 export type {
   AttemptInput,
   DeadLetter,
@@ -26,6 +27,8 @@ export type {
 } from './routing-types.ts';
 export type { LedgerBreak, LedgerEntry, LedgerQuery, LedgerVerification, VerifyOptions } from '@hub/ledger';
 export type { StoreLogger } from './db.ts';
+export type { AcknowledgementChannel, AcknowledgementInput, AcknowledgementStatus, AcknowledgementStore, StoredAcknowledgement } from './acknowledgement-store.ts';
+export { ACKNOWLEDGE_JOB_NAME, ACKNOWLEDGE_QUEUE } from './acknowledgement-store.ts';
 export { DecryptionError, ErasedError, KeyringError, NotFoundError, StoreUnavailableError } from './errors.ts';
 export { parseKeyring, loadMasterKeys, openEnvelope, sealEnvelope } from './crypto.ts';
 export type { Envelope, Keyring, MasterKeys } from './crypto.ts';

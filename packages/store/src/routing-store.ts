@@ -44,6 +44,7 @@ import {
 } from './deliveries.ts';
 import { NotFoundError } from './errors.ts';
 import { deliverJob, insertOutboxJobs } from './outbox.ts';
+import { checkAcknowledgement, insertAcknowledgement } from './acknowledgement-store.ts';
 import { selectDeliveryGauges } from './metrics-queries.ts';
 import { linkPeopleByNhsNumber } from './people.ts';
 import { insertNameDobIndex, nameDobRowsFromCanonical } from './name-dob-index.ts';
@@ -331,6 +332,7 @@ export function createRoutingStore(deps: {
       checkDeliveriesAgainstDecisions(decisions, deliveries);
       const holdReasons = input.hold ? requireTextArray(input.hold.reasons, 'hold.reasons', 256) : null;
       if (holdReasons !== null && holdReasons.length === 0) throw new TypeError('hold.reasons must name at least one reason');
+      const acknowledgement = input.acknowledgement ? checkAcknowledgement(input.acknowledgement) : undefined;
 
       const now = new Date();
       const { dataKey, wrapped } = createDataKey(masterKeys, referralKeyContext(referralId));
@@ -368,6 +370,7 @@ export function createRoutingStore(deps: {
         const inserted = await insertDeliveries(tx, referralId, rows);
         if (inserted.size !== rows.length) throw new Error('a delivery id is already in use by another referral');
         const outbox = await insertOutboxJobs(tx, deliverJobs(messageId, rows, inserted));
+        if (acknowledgement) outbox.push(...(await insertAcknowledgement(tx, messageId, referralId, acknowledgement, now)));
         // Last: the ledger lock is held until commit.
         await appendLedgerEntries(tx, notSharedEntries(referralId, subjects, decisions, now));
         return { created: true, outbox };

@@ -1,6 +1,7 @@
 // Types of the routing, delivery and ledger part of the Store (see RoutingStore).
 import type { LedgerEntry, LedgerQuery, LedgerVerification, VerifyOptions } from '@hub/ledger';
 import type { OutboxEntry } from './types.ts';
+import type { AcknowledgementInput } from './acknowledgement-store.ts';
 import type { DeliveryGauges } from './metrics-queries.ts';
 
 export type ReferralUrgency = 'routine' | 'medium' | 'high' | 'urgent';
@@ -81,6 +82,8 @@ export interface RoutingOutcomeInput {
   decisions: DecisionInput[];
   hold?: { reasons: string[] };
   deliveries: DeliveryInput[];
+  /** A self-referral's acknowledgement decision (queued or suppressed), recorded in the same transaction. */
+  acknowledgement?: AcknowledgementInput;
 }
 
 export interface StoredReferral {

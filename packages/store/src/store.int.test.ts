@@ -364,6 +364,7 @@ describe.each(backendNames)('store on %s', (backendName) => {
         'delivery_attempts',
         'erasures',
         'evaluation_extracts',
+        'family_acknowledgements',
         'inbound_messages',
         'ledger',
         'legal_holds',
@@ -382,6 +383,7 @@ describe.each(backendNames)('store on %s', (backendName) => {
         'review_holds',
         'schema_migrations',
         'sharing_decisions',
+        'signpost_shares',
         'subject_access_requests',
       ]);
     });

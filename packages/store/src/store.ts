@@ -20,6 +20,8 @@ import { NAME_DOB_HMAC_LABEL } from './name-dob-index.ts';
 import { createSubjectAccessStore } from './sar-store.ts';
 import { createStatisticsStore } from './statistics-store.ts';
 import { createRightsStore } from './rights-store.ts';
+import { createSignpostingStore } from './signposting-store.ts';
+import { createAcknowledgementStore } from './acknowledgement-store.ts';
 import type { AcceptResult, InboundInput, Store, StoreOptions, StoredInbound } from './types.ts';
 import { UUID, uuidv7 } from './uuid.ts';
 
@@ -184,6 +186,8 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
     ...createSubjectAccessStore({ db, masterKeys, nhsHmac, nameDobHmac, assertOpen }),
     ...createStatisticsStore({ db, masterKeys, assertOpen }),
     ...createRightsStore({ db, masterKeys, assertOpen }),
+    ...createSignpostingStore({ db, assertOpen }),
+    ...createAcknowledgementStore({ db, assertOpen }),
 
     async migrate() {
       assertOpen();

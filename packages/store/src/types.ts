@@ -7,6 +7,7 @@ import type { ConsoleStore } from './console-types.ts';
 import type { SubjectAccessStore } from './sar-types.ts';
 import type { StatisticsStore } from './statistics-types.ts';
 import type { RightsStore } from './rights-types.ts';
+import type { AcknowledgementStore } from './acknowledgement-store.ts';
 
 export interface InboundInput {
   partnerId: string;
@@ -65,12 +66,33 @@ export interface StoredInbound {
   bodySha256: string;
 }
 
+/** An operator's record that a suggested directory service was shared with a family (no personal data). */
+export interface SignpostShare {
+  id: string;
+  referralId: string;
+  /** The directory's service id and public name at the time. */
+  serviceId: string;
+  serviceName: string;
+  /** The console username of the operator. */
+  operatorId: string;
+  at: Date;
+}
+
+export type SignpostShareInput = Omit<SignpostShare, 'id'>;
+
+export interface SignpostingStore {
+  /** Records a share; null when there is no such referral (nothing is written). */
+  recordSignpostShare(input: SignpostShareInput): Promise<SignpostShare | null>;
+  /** The referral's shares, oldest first. */
+  listSignpostShares(referralId: string): Promise<SignpostShare[]>;
+}
+
 export interface StoreCounts {
   inbound: number;
   outboxPending: number;
 }
 
-export interface Store extends RoutingStore, ConsoleStore, ReadModelStore, StatisticsStore, SubjectAccessStore, RightsStore, ErasureStore {
+export interface Store extends RoutingStore, ConsoleStore, ReadModelStore, StatisticsStore, SubjectAccessStore, RightsStore, ErasureStore, AcknowledgementStore, SignpostingStore {
   readonly backend: 'postgres' | 'pglite';
   /** Applies pending SQL migrations; safe to call concurrently from several processes. */
   migrate(): Promise<void>;

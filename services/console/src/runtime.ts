@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HubConfig } from '@hub/config';
+import { openDirectorySource, type DirectorySource } from '@hub/directory';
 import { problem } from '@hub/errors';
 import type { HubMetrics, Logger } from '@hub/observability';
 import { createRedisConnection, hubQueueNames, OutboxEnqueuer } from '@hub/queues';
@@ -24,7 +25,7 @@ export interface ConsoleRuntime {
  * trail), the operators' admin JSON API (bearer tokens) and health probes. Bind it to a private
  * interface: it is never exposed to partners. `opts.now` is the clock of sessions and audit rows.
  */
-export async function startConsoleRuntime(config: HubConfig, store: Store, logger: Logger, opts: { metrics?: HubMetrics; now?: () => Date } = {}): Promise<ConsoleRuntime> {
+export async function startConsoleRuntime(config: HubConfig, store: Store, logger: Logger, opts: { metrics?: HubMetrics; now?: () => Date; directory?: DirectorySource } = {}): Promise<ConsoleRuntime> {
   const producer = createRedisConnection(config.settings.redisUrl, 'producer');
   producer.on('error', () => undefined);
   const enqueuer = new OutboxEnqueuer({ connection: producer, prefix: config.settings.queuePrefix, outbox: store, logger: logger.child({ component: 'console-enqueuer' }) });
@@ -53,7 +54,13 @@ export async function startConsoleRuntime(config: HubConfig, store: Store, logge
   const now = opts.now ?? (() => new Date());
   const audit = createAuditRecorder(store, now);
   const queueNames = hubQueueNames(config.partners.all().filter((p) => p.delivery).map((p) => p.id));
-  const deps: ConsoleDeps = { config, store, enqueuer, queues: () => queueNames.map((name) => enqueuer.queue(name)), audit, now, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
+  // The directory for signposting: the scheduler's last good snapshot when a feed URL is set, else the demo file in demo mode.
+  const { settings } = config;
+  const directory =
+    opts.directory ?? openDirectorySource(settings.directoryUrl ? { snapshotFile: settings.directorySnapshotFile } : settings.directoryDemoFile ? { demoFile: settings.directoryDemoFile } : {});
+  const loaded = await directory.current();
+  logger.info({ directory: loaded?.origin ?? 'none', services: loaded?.services.length ?? 0 }, 'service directory loaded');
+  const deps: ConsoleDeps = { config, store, enqueuer, queues: () => queueNames.map((name) => enqueuer.queue(name)), audit, now, directory, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
   await app.register(async (scope) => registerAdminApi(scope, { config, store, enqueuer, tokens: config.settings.adminTokens, now, ...(opts.metrics ? { metrics: opts.metrics } : {}) }));
   // The browser console: sessions, pages, /queues, security headers and the 404 page (JSON under /admin).
   try {

@@ -5,6 +5,7 @@ import type { BreakerStateLabel, HubMetrics, Logger } from '@hub/observability';
 import { assertHandled, cappedExponentialBackoff, createRedisConnection, deliverReferral, type DeliverReferralPayload } from '@hub/queues';
 import type { Store } from '@hub/store';
 import { deliverOnce, type DeliverDeps } from './deliver.ts';
+import { startAcknowledgementWorker, type AcknowledgementWorker } from './acknowledge.ts';
 
 /** Handlers are idempotent, so a job whose worker died mid-send may simply run again. */
 const MAX_STALLS = 100;
@@ -12,6 +13,8 @@ const MAX_STALLS = 100;
 export interface DeliveryRuntime {
   workers: Map<string, Worker>;
   breakers: BreakerRegistry;
+  /** Acknowledgements to families who self-refer; undefined when Notify is not configured. */
+  acknowledgements: AcknowledgementWorker | undefined;
   close(): Promise<void>;
 }
 
@@ -102,11 +105,15 @@ export async function startDeliveryRuntime(config: HubConfig, store: Store, logg
     workers.set(partner.id, worker);
   }
 
+  const acknowledgements = settings.notify ? startAcknowledgementWorker(config, store, logger.child({ component: 'acknowledgements' }), { notify: settings.notify }) : undefined;
+
   return {
     workers,
     breakers,
+    acknowledgements,
     async close() {
       await Promise.all([...workers.values()].map((w) => w.close()));
+      await acknowledgements?.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));
       for (const c of connections) c.disconnect();
     },

@@ -1,11 +1,26 @@
-import type { HubConfig } from '@hub/config';
-import { startFhirServer, startSmtpSink, startWebhookSink, type FhirServer, type SmtpSink, type WebhookSink } from '@hub/testing';
+import { parseNotifyApiKey } from '@hub/adapters';
+import { DEMO_NOTIFY, type HubConfig } from '@hub/config';
+import { startFhirServer, startNotifySimulator, startSmtpSink, startWebhookSink, type FhirServer, type NotifySimulator, type NotifyTemplate, type SmtpSink, type WebhookSink } from '@hub/testing';
 
 export interface DemoSimulators {
   webhook: WebhookSink;
   fhir: FhirServer;
   smtp: SmtpSink;
+  /** GOV.UK Notify stand-in: acknowledgements to families who self-refer. */
+  notify: NotifySimulator;
   close(): Promise<void>;
+}
+
+/** The demo's Notify templates (as a council would set them up in Notify's web interface). */
+export function demoNotifyTemplates(emailTemplateId: string, smsTemplateId: string): Record<string, NotifyTemplate> {
+  return {
+    [emailTemplateId]: {
+      type: 'email',
+      subject: 'We have received your request for support',
+      body: 'Dear ((first_name)),\n\nThank you for asking for early help. We have received your request and someone will be in touch. Your reference is ((reference)).\n\n((links))',
+    },
+    [smsTemplateId]: { type: 'sms', body: 'Hi ((first_name)), we have received your request for early help. Your reference is ((reference)). ((links))' },
+  };
 }
 
 function portOf(url: string | undefined, fallback: number): number {
@@ -30,12 +45,22 @@ export async function startDemoSimulators(config: HubConfig, env: Record<string,
   });
   const fhir = await startFhirServer({ port: portOf(env.SIMULATOR_FHIR_BASE_URL, 4011) });
   const smtp = await startSmtpSink({ port: portOf(env.SIMULATOR_SMTP_URL, 4025) });
+  // The hub's configured key when it points at the simulator; else the published demo service.
+  const notifySettings = config.settings.notify;
+  const key = notifySettings ? parseNotifyApiKey(notifySettings.apiKey) : { serviceId: DEMO_NOTIFY.serviceId, secret: DEMO_NOTIFY.secret };
+  const notify = await startNotifySimulator({
+    port: portOf(notifySettings?.baseUrl ?? env.SIMULATOR_NOTIFY_BASE_URL, 4012),
+    serviceId: key.serviceId,
+    apiKeySecret: key.secret,
+    templates: demoNotifyTemplates(notifySettings?.acknowledgementEmailTemplateId ?? DEMO_NOTIFY.acknowledgementEmailTemplateId, notifySettings?.acknowledgementSmsTemplateId ?? DEMO_NOTIFY.acknowledgementSmsTemplateId),
+  });
   return {
     webhook,
     fhir,
     smtp,
+    notify,
     async close() {
-      await Promise.all([webhook.close(), fhir.close(), smtp.close()]);
+      await Promise.all([webhook.close(), fhir.close(), smtp.close(), notify.close()]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { HubConfig } from '@hub/config';
 import { startConsoleRuntime, type ConsoleRuntime } from '@hub/console';
 import { startDeliveryRuntime, type DeliveryRuntime } from '@hub/delivery';
+import { startDirectoryRefresh, type ScheduledDirectoryRefresh } from '@hub/directory';
 import { startGatewayRuntime, type GatewayRuntime } from '@hub/gateway';
 import { createHubMetrics, type HubMetrics, type Logger } from '@hub/observability';
 import { hubQueueNames, snapshotQueues } from '@hub/queues';
@@ -20,6 +21,8 @@ export interface HubRuntime {
   deadlines: DeadlineMonitor;
   /** The scheduler's retention job (BullMQ job scheduler + worker; docs/data-protection.md "Retention"). */
   retention: RetentionScheduler;
+  /** The scheduler's service directory refresh (only when HUB_DIRECTORY_URL is set). */
+  directory: ScheduledDirectoryRefresh | undefined;
   /** One registry for every service of the process (default label service="hub"); `start.ts` serves it on the health port. */
   metrics: HubMetrics;
   close(): Promise<void>;
@@ -48,6 +51,9 @@ export async function startHub(config: HubConfig, logger: Logger, opts: { schema
     onMissed: (due) => metrics.deadlineMisses.inc({ partner: due.recipientPartnerId }),
   });
   const retention = await startRetentionScheduler({ store, config: config.retention, redisUrl: settings.redisUrl, prefix: settings.queuePrefix, logger: logger.child({ service: 'scheduler', component: 'retention' }) });
+  const directory = settings.directoryUrl
+    ? startDirectoryRefresh({ url: settings.directoryUrl, snapshotFile: settings.directorySnapshotFile, intervalMs: settings.directoryRefreshMinutes * 60_000, logger: logger.child({ service: 'scheduler', component: 'directory' }) })
+    : undefined;
   // What the scheduler samples on scrape when the services run apart: queues, dead letters, deadlines.
   const recipients = config.partners.all().filter((p) => p.delivery).map((p) => p.id);
   const queues = hubQueueNames(recipients).map((name) => gateway.enqueuer.queue(name));
@@ -62,9 +68,11 @@ export async function startHub(config: HubConfig, logger: Logger, opts: { schema
     console: consoleRuntime,
     deadlines,
     retention,
+    directory,
     metrics,
     async close() {
       deadlines.stop();
+      await directory?.stop();
       await retention.close();
       await gateway.close();
       await consoleRuntime.close();

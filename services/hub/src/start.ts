@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   say(`  mode      ${config.settings.mode}${config.settings.demoMasterKey ? ' — using the published DEMO master key: never put real data in this instance' : ''}`);
   if (simulators) {
     say(`  partners  simulated: webhooks ${simulators.webhook.url}, FHIR ${simulators.fhir.url}, secure email smtp://127.0.0.1:${simulators.smtp.port} (deliveries are logged as they arrive)`);
+    say(`  families  simulated GOV.UK Notify ${simulators.notify.url} (acknowledgements to self-referring families)`);
   }
   say('  try it    pnpm hub send test/fixtures/inbound/police.domestic-abuse.notified.json --as gmp');
   say('');

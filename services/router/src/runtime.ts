@@ -33,7 +33,7 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
       if (job.name !== routeReferral.name) throw new Error(`unexpected job name on ${routeReferral.queue}`);
       let outcome: RouteOutcome;
       try {
-        outcome = await routeMessage({ store, partners: config.partners, sharing: config.sharing }, job.data.messageId);
+        outcome = await routeMessage({ store, partners: config.partners, sharing: config.sharing, acknowledge: settings.notify !== undefined }, job.data.messageId);
       } catch (err) {
         metrics?.referralsRouted.inc({ source_type: UNKNOWN_LABEL, outcome: 'failed' });
         throw err;

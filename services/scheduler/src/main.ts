@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '@hub/config';
+import { startDirectoryRefresh } from '@hub/directory';
 import { createHubMetrics, createLogger, startHealthServer, stopOnSignals } from '@hub/observability';
 import { createRedisConnection, hubQueueNames, OutboxEnqueuer, snapshotQueues, startOutboxSweeper } from '@hub/queues';
 import { startDeadlineMonitor } from '@hub/routing';
@@ -33,10 +34,15 @@ async function main(): Promise<void> {
     onMissed: (due) => metrics.deadlineMisses.inc({ partner: due.recipientPartnerId }),
   });
   const retention = await startRetentionScheduler({ store, config: config.retention, redisUrl: settings.redisUrl, prefix: settings.queuePrefix, logger: logger.child({ component: 'retention' }) });
+  // The service directory's feed, refreshed on an interval; the console reads the snapshot file.
+  const directory = settings.directoryUrl
+    ? startDirectoryRefresh({ url: settings.directoryUrl, snapshotFile: settings.directorySnapshotFile, intervalMs: settings.directoryRefreshMinutes * 60_000, logger: logger.child({ component: 'directory' }) })
+    : undefined;
   const health = await startHealthServer({ host: settings.host, port: settings.healthPort, ready: () => store.ping().then(() => true), registry: metrics.registry });
   logger.info({ healthPort: health.port }, 'scheduler running');
   stopOnSignals(logger, async () => {
     deadlines.stop();
+    await directory?.stop();
     await retention.close();
     await sweeper.stop();
     await enqueuer.close();

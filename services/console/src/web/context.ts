@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { Queue } from 'bullmq';
 import type { HubConfig } from '@hub/config';
+import type { DirectorySource } from '@hub/directory';
 import type { HubMetrics } from '@hub/observability';
 import type { OutboxEnqueuer } from '@hub/queues';
 import type { Store } from '@hub/store';
@@ -46,6 +47,8 @@ export interface ConsoleDeps {
   now(): Date;
   /** The process's metrics, when it has them (counts operators' not-disclosed decisions). */
   metrics?: HubMetrics;
+  /** The local service directory for signposting (none: the referral page says so). */
+  directory?: DirectorySource;
 }
 
 /**

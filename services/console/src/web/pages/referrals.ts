@@ -3,7 +3,7 @@
 // reason has been written to the audit trail).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { maskedReferralView, maskText } from '@hub/domain';
-import { ALL_ROLES, REVEAL_ROLES, type ConsoleDeps, type PageRoute } from '../context.ts';
+import { ALL_ROLES, OPERATE_ROLES, REVEAL_ROLES, type ConsoleDeps, type PageRoute } from '../context.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
 import { csrfField } from '../layout.ts';
 import {
@@ -14,6 +14,7 @@ import {
   londonMidnight,
   mayUse,
   nextDate,
+  noticeText,
   pageNumber,
   pagination,
   paramOf,
@@ -24,6 +25,7 @@ import {
   reasonField,
   reasonOf,
   reasonProblem,
+  redirectWithNotice,
   sendNotFound,
   sendPage,
   tag,
@@ -31,6 +33,7 @@ import {
   UUID_PATTERN,
 } from './common.ts';
 import { rectificationsTable } from './rights.ts';
+import { SIGNPOST_NOTICES, SIGNPOST_REASON_MIN, signpostingSection, suggestionsFor } from './signposting.ts';
 import { renderReferralView } from './view-data.ts';
 
 export const SEARCH_PAGE_SIZE = 25;
@@ -223,19 +226,23 @@ ${reasonField('reveal-reason', 'Why do you need to see this personal data?', REV
 </form></section>`;
 }
 
-async function renderReferral(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply, stored: StoredReferral | null, opts: { reveal: boolean; errors?: string[]; status?: number }): Promise<FastifyReply> {
+async function renderReferral(deps: ConsoleDeps, request: FastifyRequest, reply: FastifyReply, stored: StoredReferral | null, opts: { reveal: boolean; errors?: string[]; status?: number; notice?: string }): Promise<FastifyReply> {
   if (!stored) return sendNotFound(request, reply, 'referral');
   const referralId = stored.referralId;
   const events = await deps.store.referralTimeline(referralId);
   const rectifications = await deps.store.listRectifications({ referralId });
-  const view = maskedReferralView(JSON.parse(stored.canonical.toString('utf8')), opts.reveal);
+  const canonical: unknown = JSON.parse(stored.canonical.toString('utf8'));
+  const view = maskedReferralView(canonical as Parameters<typeof maskedReferralView>[0], opts.reveal);
+  const suggestions = await suggestionsFor(deps, canonical);
+  const shares = await deps.store.listSignpostShares(referralId);
   const body = html`${factsList(deps, stored)}
 <p>${opts.reveal ? html`<strong>Personal data is shown unmasked.</strong> <a href="/referrals/${referralId}">Mask it again</a>` : html`<span class="tag">masked</span> Personal data below is masked.`}</p>
 ${renderReferralView(view)}
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>${timelineTable(deps, events ?? [], referralId, opts.reveal)}</section>
+${signpostingSection(request, referralId, suggestions, shares)}
 <section aria-labelledby="rectifications-h"><h2 id="rectifications-h">Rectifications</h2>${rectificationsTable(deps, rectifications, { showReferral: false })}</section>
 ${!opts.reveal && mayUse(request, REVEAL_ROLES) ? revealForm(request, referralId) : ''}`;
-  return sendPage(request, reply, { title: `Referral ${referralId}`, body, ...(opts.reveal ? { notice: REVEAL_NOTICE } : {}), ...(opts.errors ? { errors: opts.errors } : {}) }, opts.status ?? 200);
+  return sendPage(request, reply, { title: `Referral ${referralId}`, body, ...(opts.reveal ? { notice: REVEAL_NOTICE } : opts.notice ? { notice: opts.notice } : {}), ...(opts.errors ? { errors: opts.errors } : {}) }, opts.status ?? 200);
 }
 
 export function referralRoutes(deps: ConsoleDeps): PageRoute[] {
@@ -276,7 +283,8 @@ ${form.sourceReference ? '' : pagination('/referrals', keep, page, SEARCH_PAGE_S
       async handler(request, reply) {
         const id = paramOf(request, 'id');
         if (!UUID_PATTERN.test(id)) return sendNotFound(request, reply, 'referral');
-        return renderReferral(deps, request, reply, await deps.store.readReferral(id.toLowerCase()), { reveal: false });
+        const notice = noticeText(queryOf(request), SIGNPOST_NOTICES);
+        return renderReferral(deps, request, reply, await deps.store.readReferral(id.toLowerCase()), { reveal: false, ...(notice ? { notice } : {}) });
       },
     },
     {
@@ -296,6 +304,31 @@ ${form.sourceReference ? '' : pagination('/referrals', keep, page, SEARCH_PAGE_S
         // The audit row is written before anything is shown: if it fails, nothing is revealed.
         await deps.audit(request, { action: 'reveal', targetType: 'referral', targetId: referralId, reason: reasonOf(form) });
         return renderReferral(deps, request, reply, stored, { reveal: true });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/referrals/:id/signposting',
+      roles: OPERATE_ROLES,
+      async handler(request, reply) {
+        const id = paramOf(request, 'id');
+        if (!UUID_PATTERN.test(id)) return sendNotFound(request, reply, 'referral');
+        const referralId = id.toLowerCase();
+        const stored = await deps.store.readReferral(referralId);
+        if (!stored) return sendNotFound(request, reply, 'referral');
+        const form = formOf(request);
+        // Only a service suggested for this referral now can be recorded (the id is never echoed).
+        const serviceId = first(form.serviceId);
+        const suggestions = (await suggestionsFor(deps, JSON.parse(stored.canonical.toString('utf8')))) ?? [];
+        const suggestion = suggestions.find((s) => s.service.id === serviceId);
+        if (!suggestion) return renderReferral(deps, request, reply, stored, { reveal: false, errors: ['Service: choose a service from the suggestions for this referral'], status: 422 });
+        const problem = reasonProblem(form.reason, SIGNPOST_REASON_MIN);
+        if (problem) return renderReferral(deps, request, reply, stored, { reveal: false, errors: [`Reason: ${problem}`], status: 422 });
+        const operatorId = request.user?.username as string;
+        const share = await deps.store.recordSignpostShare({ referralId, serviceId: suggestion.service.id, serviceName: suggestion.service.name, operatorId, at: deps.now() });
+        if (!share) return sendNotFound(request, reply, 'referral');
+        await deps.audit(request, { action: 'signpost.shared', targetType: 'referral', targetId: referralId, reason: reasonOf(form), outcome: 'ok', details: { serviceId: suggestion.service.id, shareId: share.id } });
+        return redirectWithNotice(reply, `/referrals/${referralId}`, 'signposted');
       },
     },
   ];

@@ -1,0 +1,124 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { createNotifyClient, sendAcknowledgement, type AcknowledgementLink, type NotifyClient } from '@hub/adapters';
+import type { HubConfig, NotifySettings } from '@hub/config';
+import type { Logger } from '@hub/observability';
+import { acknowledgeFamily, assertHandled, cappedExponentialBackoff, createRedisConnection, type AcknowledgeFamilyPayload } from '@hub/queues';
+import { ErasedError, type Store } from '@hub/store';
+
+/** What one `family.acknowledge` job did (ids and codes only). */
+export type AcknowledgeStep =
+  | { kind: 'sent'; notificationId?: string }
+  | { kind: 'failed'; code: string }
+  | { kind: 'suppressed'; code: string }
+  | { kind: 'already-finished' }
+  | { kind: 'unknown' }
+  | { kind: 'retry'; code: string; retryAfterMs?: number };
+
+export interface AcknowledgeDeps {
+  store: Store;
+  client: NotifyClient;
+  notify: Pick<NotifySettings, 'acknowledgementEmailTemplateId' | 'acknowledgementSmsTemplateId'>;
+  /** Sends before a `retry` answer becomes a recorded failure. */
+  maxSends: number;
+  /**
+   * Signposting links an operator approved for this referral (issue 6 item 2). Until that exists
+   * the acknowledgement carries none: the default answers `[]`.
+   */
+  approvedLinks?: (referralId: string) => Promise<AcknowledgementLink[]>;
+  now?: () => Date;
+}
+
+/**
+ * Sends one self-referral's acknowledgement. Idempotent: only an acknowledgement still `queued`
+ * is sent, and the outcome is recorded once (queued → sent/failed). A crash between Notify's 201
+ * and the update can send it twice (Notify has no idempotency key); nothing else can.
+ */
+export async function acknowledgeOnce(deps: AcknowledgeDeps, referralId: string): Promise<AcknowledgeStep> {
+  const now = deps.now ?? (() => new Date());
+  const ack = await deps.store.acknowledgementFor(referralId);
+  if (!ack) return { kind: 'unknown' };
+  if (ack.status !== 'queued') return { kind: 'already-finished' };
+  const finish = async (status: 'sent' | 'failed', outcomeCode: string, notificationId?: string): Promise<void> => {
+    await deps.store.finishAcknowledgement(ack.acknowledgementId, { status, outcomeCode, at: now(), ...(notificationId ? { notificationId } : {}) });
+  };
+  let stored: Awaited<ReturnType<Store['readReferral']>>;
+  try {
+    stored = await deps.store.readReferral(referralId);
+  } catch (err) {
+    if (err instanceof ErasedError) {
+      await finish('failed', 'ERASED');
+      return { kind: 'failed', code: 'ERASED' };
+    }
+    throw err;
+  }
+  if (!stored) {
+    await finish('failed', 'REFERRAL_MISSING');
+    return { kind: 'failed', code: 'REFERRAL_MISSING' };
+  }
+  const referral = JSON.parse(stored.canonical.toString('utf8')) as Parameters<typeof sendAcknowledgement>[2];
+  const links = deps.approvedLinks ? await deps.approvedLinks(referralId) : [];
+  const attempts = await deps.store.recordAcknowledgementAttempt(ack.acknowledgementId);
+  const result = await sendAcknowledgement(deps.client, { emailTemplateId: deps.notify.acknowledgementEmailTemplateId, smsTemplateId: deps.notify.acknowledgementSmsTemplateId }, referral, { reference: ack.acknowledgementId, links });
+  if (result.kind === 'suppressed') {
+    // Contact became unsafe (or details went) since routing: never written to.
+    await finish('failed', result.reasonCode);
+    return { kind: 'suppressed', code: result.reasonCode };
+  }
+  const outcome = result.outcome;
+  if (outcome.kind === 'sent') {
+    await finish('sent', 'SENT', outcome.notificationId);
+    return { kind: 'sent', ...(outcome.notificationId ? { notificationId: outcome.notificationId } : {}) };
+  }
+  if (outcome.kind === 'permanent' || attempts >= deps.maxSends) {
+    const code = outcome.kind === 'permanent' ? outcome.code : `RETRIES_EXHAUSTED_${outcome.code}`;
+    await finish('failed', code);
+    return { kind: 'failed', code };
+  }
+  return { kind: 'retry', code: outcome.code, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+}
+
+export interface AcknowledgementWorker {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/**
+ * The `family.acknowledge` worker, started by the delivery runtime when Notify is configured.
+ * Logs carry the referral id and outcome codes only, never a recipient or personalisation.
+ */
+export function startAcknowledgementWorker(config: HubConfig, store: Store, logger: Logger, opts: { notify: NotifySettings; concurrency?: number; client?: NotifyClient }): AcknowledgementWorker {
+  const { settings } = config;
+  const client = opts.client ?? createNotifyClient({ baseUrl: opts.notify.baseUrl, apiKey: opts.notify.apiKey, timeoutMs: opts.notify.timeoutMs, allowHttp: opts.notify.allowHttp });
+  const deps: AcknowledgeDeps = { store, client, notify: opts.notify, maxSends: acknowledgeFamily.maxSends };
+  assertHandled(acknowledgeFamily.queue, [acknowledgeFamily.name]);
+  const connection = createRedisConnection(settings.redisUrl, 'worker');
+  connection.on('error', () => undefined);
+  const worker = new Worker<AcknowledgeFamilyPayload>(
+    acknowledgeFamily.queue,
+    async (job: Job<AcknowledgeFamilyPayload>, token?: string) => {
+      if (job.name !== acknowledgeFamily.name) throw new Error(`unexpected job name on ${acknowledgeFamily.queue}`);
+      const step = await acknowledgeOnce(deps, job.data.referralId);
+      const log = logger.child({ jobId: job.id, referralId: job.data.referralId });
+      if (step.kind === 'retry') {
+        log.warn({ code: step.code }, 'acknowledgement not accepted by Notify yet; will retry');
+        if (step.retryAfterMs !== undefined) {
+          await job.moveToDelayed(Date.now() + step.retryAfterMs, token);
+          throw new DelayedError();
+        }
+        throw new Error(`notify answered ${step.code}`);
+      }
+      if (step.kind === 'failed') log.error({ code: step.code }, 'acknowledgement failed for good');
+      else log.info({ outcome: step.kind, ...(step.kind === 'suppressed' ? { code: step.code } : {}) }, 'acknowledgement finished');
+      return step.kind;
+    },
+    { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 2, maxStalledCount: 100, settings: { backoffStrategy: cappedExponentialBackoff } },
+  );
+  worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'acknowledgement worker error'));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
