@@ -338,7 +338,8 @@ async function eraseInboundBatch(db: Db, ids: readonly string[], authority: Chec
   });
 }
 
-interface TombstoneDbRow {
+/** A row of `erasures` as TOMBSTONE_COLUMNS selects it (shared with the subject access snapshot). */
+export interface TombstoneDbRow {
   id: string;
   record_class: RecordClass;
   record_id: string;
@@ -355,11 +356,11 @@ interface TombstoneDbRow {
   ledger_entry_id: string | null;
 }
 
-const TOMBSTONE_COLUMNS = `id::text AS id, record_class, record_id::text AS record_id, message_id::text AS message_id, erased_at, rule_id,
+export const TOMBSTONE_COLUMNS = `id::text AS id, record_class, record_id::text AS record_id, message_id::text AS message_id, erased_at, rule_id,
   operator_id, run_id::text AS run_id, reason_code, subjects::text[] AS subjects, keys_destroyed, payloads, deliveries_closed,
   ledger_entry_id::text AS ledger_entry_id`;
 
-function toTombstone(row: TombstoneDbRow): Tombstone {
+export function toTombstone(row: TombstoneDbRow): Tombstone {
   return {
     id: row.id,
     recordClass: row.record_class,

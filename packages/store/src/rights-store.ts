@@ -38,6 +38,40 @@ export const RIGHTS_REASON_MAX = 1000;
 const POINTER = /^(\/[A-Za-z]+)+$/;
 const CODE = /^[a-z][a-z-]{1,40}$/;
 
+/** A row of `person_rights_history` as RIGHTS_HISTORY_COLUMNS selects it (shared with the subject access snapshot). */
+export interface RightsHistoryDbRow {
+  id: string;
+  person_id: string;
+  action: RightsAction;
+  actor: string;
+  at: Date;
+  override_until: Date | null;
+  key_id: string;
+  dek_wrapped: unknown;
+  dek_iv: unknown;
+  dek_tag: unknown;
+  reason_iv: unknown;
+  reason_tag: unknown;
+  reason_ciphertext: unknown;
+}
+
+export const RIGHTS_HISTORY_COLUMNS =
+  'id::text AS id, person_id::text AS person_id, action, actor, at, override_until, key_id, dek_wrapped, dek_iv, dek_tag, reason_iv, reason_tag, reason_ciphertext';
+
+/** The staff member's reason for a rights change, decrypted (throws DecryptionError when it cannot be). */
+export function openRightsReason(masterKeys: MasterKeys, row: RightsHistoryDbRow): string {
+  const envelope: Envelope = {
+    keyId: row.key_id,
+    wrappedKey: toBuffer(row.dek_wrapped),
+    wrapIv: toBuffer(row.dek_iv),
+    wrapTag: toBuffer(row.dek_tag),
+    iv: toBuffer(row.reason_iv),
+    tag: toBuffer(row.reason_tag),
+    ciphertext: toBuffer(row.reason_ciphertext),
+  };
+  return openEnvelope(masterKeys, rightsReasonContext(row.id), envelope).toString('utf8');
+}
+
 /** Where a history row's reason envelope is bound: moving it to another row breaks decryption. */
 export function rightsReasonContext(historyId: string): string {
   return `person_rights_history/${historyId}`;
@@ -233,39 +267,13 @@ export function createRightsStore(deps: { db: Db; masterKeys: MasterKeys; assert
     async rightsHistory(personId, options = {}) {
       assertOpen();
       if (!isUuid(personId)) return [];
-      const result = await db.query<{
-        id: string;
-        person_id: string;
-        action: RightsAction;
-        actor: string;
-        at: Date;
-        override_until: Date | null;
-        key_id: string;
-        dek_wrapped: unknown;
-        dek_iv: unknown;
-        dek_tag: unknown;
-        reason_iv: unknown;
-        reason_tag: unknown;
-        reason_ciphertext: unknown;
-      }>(
-        `SELECT id::text AS id, person_id::text AS person_id, action, actor, at, override_until, key_id, dek_wrapped, dek_iv, dek_tag, reason_iv, reason_tag, reason_ciphertext
-           FROM person_rights_history WHERE person_id = $1::uuid ORDER BY at DESC, id DESC`,
+      const result = await db.query<RightsHistoryDbRow>(
+        `SELECT ${RIGHTS_HISTORY_COLUMNS} FROM person_rights_history WHERE person_id = $1::uuid ORDER BY at DESC, id DESC`,
         [personId],
       );
       return result.rows.map((row) => {
         const entry: RightsHistoryEntry = { id: row.id, personId: row.person_id, action: row.action, actor: row.actor, at: row.at, overrideUntil: row.override_until };
-        if (options.includeReasons) {
-          const envelope: Envelope = {
-            keyId: row.key_id,
-            wrappedKey: toBuffer(row.dek_wrapped),
-            wrapIv: toBuffer(row.dek_iv),
-            wrapTag: toBuffer(row.dek_tag),
-            iv: toBuffer(row.reason_iv),
-            tag: toBuffer(row.reason_tag),
-            ciphertext: toBuffer(row.reason_ciphertext),
-          };
-          entry.reason = openEnvelope(masterKeys, rightsReasonContext(row.id), envelope).toString('utf8');
-        }
+        if (options.includeReasons) entry.reason = openRightsReason(masterKeys, row);
         return entry;
       });
     },

@@ -6,15 +6,16 @@ import { queryLedger } from '@hub/ledger';
 import type { LedgerEntry } from '@hub/ledger';
 import { isUuid, requireOneOf, requireText, requireUuid } from './checks.ts';
 import type { IdentifierHmac, MasterKeys } from './crypto.ts';
-import { openEnvelope, openWithDataKey, unwrapDataKey } from './crypto.ts';
+import { openWithDataKey, unwrapDataKey } from './crypto.ts';
 import type { Db, Queryable } from './db.ts';
 import { toBuffer } from './db.ts';
-import type { LegalHold, RecordClass, Tombstone } from './erasure-types.ts';
+import { TOMBSTONE_COLUMNS, toTombstone, type TombstoneDbRow } from './erasure-store.ts';
+import type { LegalHold, Tombstone } from './erasure-types.ts';
 import { DecryptionError, ErasedError, NotFoundError } from './errors.ts';
 import { calendarDate, insertNameDobIndex, nameDobKey, nameDobRowsFromCanonical, normaliseNamePart } from './name-dob-index.ts';
 import { canonicalContext, referralKeyContext } from './referrals.ts';
-import { rectificationContext, rightsReasonContext } from './rights-store.ts';
-import type { PersonRightsState, RecipientPropagation, RightsAction } from './rights-types.ts';
+import { openRightsReason, rectificationContext, RIGHTS_HISTORY_COLUMNS, type RightsHistoryDbRow } from './rights-store.ts';
+import type { PersonRightsState, RecipientPropagation } from './rights-types.ts';
 import type { DeliveryStatus, FeedbackKind, ReferralStatus, ReferralUrgency } from './routing-types.ts';
 import type {
   ExtensionReason,
@@ -518,38 +519,13 @@ async function readRights(q: Queryable, masterKeys: MasterKeys, personId: string
         updatedAt: row.updated_at,
       }
     : null;
-  const history = await q.query<{
-    id: string;
-    action: RightsAction;
-    actor: string;
-    at: Date;
-    override_until: Date | null;
-    key_id: string;
-    dek_wrapped: unknown;
-    dek_iv: unknown;
-    dek_tag: unknown;
-    reason_iv: unknown;
-    reason_tag: unknown;
-    reason_ciphertext: unknown;
-  }>(
-    `SELECT id::text AS id, action, actor, at, override_until, key_id, dek_wrapped, dek_iv, dek_tag, reason_iv, reason_tag, reason_ciphertext
-       FROM person_rights_history WHERE person_id = $1::uuid ORDER BY at, id`,
-    [personId],
-  );
+  const history = await q.query<RightsHistoryDbRow>(`SELECT ${RIGHTS_HISTORY_COLUMNS} FROM person_rights_history WHERE person_id = $1::uuid ORDER BY at, id`, [personId]);
   return {
     state,
     history: history.rows.map((h): SubjectAccessRightsChange => {
       let reason: string | null = null;
       try {
-        reason = openEnvelope(masterKeys, rightsReasonContext(h.id), {
-          keyId: h.key_id,
-          wrappedKey: toBuffer(h.dek_wrapped),
-          wrapIv: toBuffer(h.dek_iv),
-          wrapTag: toBuffer(h.dek_tag),
-          iv: toBuffer(h.reason_iv),
-          tag: toBuffer(h.reason_tag),
-          ciphertext: toBuffer(h.reason_ciphertext),
-        }).toString('utf8');
+        reason = openRightsReason(masterKeys, h);
       } catch (err) {
         if (!(err instanceof DecryptionError)) throw err;
       }
@@ -560,45 +536,14 @@ async function readRights(q: Queryable, masterKeys: MasterKeys, personId: string
 
 /** Tombstones naming the person, or of one of their referrals. */
 async function readErasures(q: Queryable, personId: string, referralIds: readonly string[]): Promise<Tombstone[]> {
-  const result = await q.query<{
-    id: string;
-    record_class: RecordClass;
-    record_id: string;
-    message_id: string | null;
-    erased_at: Date;
-    rule_id: string | null;
-    operator_id: string | null;
-    run_id: string | null;
-    reason_code: string;
-    subjects: string[];
-    keys_destroyed: number;
-    payloads: number;
-    deliveries_closed: number;
-    ledger_entry_id: string | null;
-  }>(
-    `SELECT id::text AS id, record_class, record_id::text AS record_id, message_id::text AS message_id, erased_at, rule_id, operator_id,
-            run_id::text AS run_id, reason_code, subjects::text[] AS subjects, keys_destroyed, payloads, deliveries_closed, ledger_entry_id::text AS ledger_entry_id
+  const result = await q.query<TombstoneDbRow>(
+    `SELECT ${TOMBSTONE_COLUMNS}
        FROM erasures
       WHERE subjects @> ARRAY[$1::uuid] OR (record_class = 'referral' AND record_id = ANY($2::uuid[]))
       ORDER BY erased_at, id`,
     [personId, referralIds],
   );
-  return result.rows.map((row) => ({
-    id: row.id,
-    recordClass: row.record_class,
-    recordId: row.record_id,
-    messageId: row.message_id,
-    erasedAt: row.erased_at,
-    ruleId: row.rule_id,
-    operatorId: row.operator_id,
-    runId: row.run_id,
-    reasonCode: row.reason_code,
-    subjects: row.subjects,
-    keysDestroyed: row.keys_destroyed,
-    payloads: row.payloads,
-    deliveriesClosed: row.deliveries_closed,
-    ledgerEntryId: row.ledger_entry_id,
-  }));
+  return result.rows.map(toTombstone);
 }
 
 /** Legal holds on the person, or on one of their referrals, active or released. */
