@@ -18,6 +18,8 @@ const app = buildApp({
     findInbound: async () => null,
     ping: async () => undefined,
     deliveryRecipient: async () => null,
+    feedbackTokenUsable: async () => false,
+    submitFeedback: async () => ({ outcome: 'rejected' }),
   },
   enqueuer: { enqueue: () => undefined },
   logger,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_NOTIFY } from '@hub/config';
 import { acknowledgeOnce } from '@hub/delivery';
@@ -15,7 +15,7 @@ const SENDER = 'family-web-form';
 const PERSONAL = ['Danielle', 'Ashworth', 'danielle.ashworth', '07700 900481', '07700900481', '447700900481', 'Fictional Terrace', 'Tyler', 'Maisie'];
 
 interface SelfReferral {
-  people: { contact?: Record<string, unknown> }[];
+  people: { nhsNumber?: string; contact?: Record<string, unknown> }[];
   contact?: Record<string, unknown>;
   needs: string[];
 }
@@ -25,6 +25,17 @@ function selfReferral(change?: (data: SelfReferral) => void): string {
   body.data.correlationId = `webform-${randomUUID()}`;
   change?.(body.data);
   return JSON.stringify(body);
+}
+
+/** A valid NHS number in the 999 test range, new each time (people are linked by it). */
+function nhsNumber(): string {
+  for (;;) {
+    const digits = `999${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+    const sum = [...digits].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0);
+    const check = 11 - (sum % 11);
+    if (check === 10) continue;
+    return `${digits}${check === 11 ? 0 : check}`;
+  }
 }
 
 interface AckRow {
@@ -115,6 +126,57 @@ describe('acknowledging families who self-refer', () => {
     });
   }
 
+  // Restriction, objection (UK GDPR Art 18, 21) and opt-out of people the hub knows before the
+  // self-referral arrives: restriction on a child, objection and opt-out by the parent — with and
+  // without contact marked unsafe, which wins over every other reason. Every combination.
+  const rightsCases: { unsafe: boolean; restricted: boolean; objected: boolean; optedOut: boolean }[] = [];
+  for (const unsafe of [false, true]) for (const restricted of [false, true]) for (const objected of [false, true]) for (const optedOut of [false, true]) rightsCases.push({ unsafe, restricted, objected, optedOut });
+  for (const c of rightsCases) {
+    const code = c.unsafe ? 'CONTACT_UNSAFE' : c.restricted ? 'RESTRICTED' : c.objected ? 'OBJECTED' : c.optedOut ? 'OPTED_OUT' : undefined;
+    it(`unsafe=${c.unsafe} restricted=${c.restricted} objected=${c.objected} opted-out=${c.optedOut}: ${code ? `suppressed with ${code}` : 'acknowledged'}`, async () => {
+      const numbers = [nhsNumber(), nhsNumber(), nhsNumber()];
+      const ids = await h.hub.store.linkPeople([
+        { personRef: 'p1', nhsNumber: numbers[0]! },
+        { personRef: 'p2', nhsNumber: numbers[1]! },
+      ]);
+      const [parent, child] = [ids.get('p1') as string, ids.get('p2') as string];
+      if (c.restricted) await h.hub.store.setRestriction(child, { restricted: true, reason: 'Accuracy contested by the family', actor: 'dpo' });
+      if (c.objected) await h.hub.store.setObjection(parent, { objected: true, reason: 'Objected by letter', actor: 'dpo' });
+      if (c.optedOut) await h.hub.store.recordMessageOptOut({ personId: parent, source: 'console', recordedBy: 'operator', at: new Date() });
+      const { referralId, acknowledgementId } = await submit(
+        selfReferral((d) => {
+          d.people.forEach((p, i) => void (p.nhsNumber = numbers[i]));
+          if (c.unsafe) d.people[0]!.contact!.safeToContact = false;
+        }),
+      );
+      await eventually(() => ackRow(referralId), 'the acknowledgement decision');
+      // The referral's people are the ones flagged beforehand (linked by NHS number).
+      const people = await h.sql<{ person_id: string }>("SELECT person_id::text AS person_id FROM referral_people WHERE referral_id = $1 AND person_ref IN ('p1', 'p2') ORDER BY person_ref", [referralId]);
+      expect(people.map((p) => p.person_id)).toEqual([parent, child]);
+      if (!code) {
+        const row = await finished(referralId);
+        expect(row).toMatchObject({ decision: 'queued', status: 'sent', outcome_code: 'SENT' });
+        expect(sentFor(acknowledgementId)).toHaveLength(1);
+        return;
+      }
+      const row = await eventually(() => ackRow(referralId), 'the acknowledgement decision');
+      expect(row).toMatchObject({ decision: 'suppressed', reason_code: code, channel: null, status: 'suppressed', attempts: 0 });
+      expect(await h.sql("SELECT 1 FROM outbox WHERE job_name = 'family.acknowledge' AND payload->>'referralId' = $1", [referralId])).toHaveLength(0);
+      expect(h.sims.notify.received.filter((r) => r.reference === acknowledgementId)).toHaveLength(0);
+    });
+  }
+
+  it('suppresses for a restriction even under an active safeguarding override (that is for agencies, not letters to families)', async () => {
+    const numbers = [nhsNumber(), nhsNumber(), nhsNumber()];
+    const ids = await h.hub.store.linkPeople([{ personRef: 'p1', nhsNumber: numbers[0]! }]);
+    const parent = ids.get('p1') as string;
+    await h.hub.store.setRestriction(parent, { restricted: true, reason: 'Accuracy contested by the family', actor: 'dpo' });
+    await h.hub.store.setSafeguardingOverride(parent, { reason: 'Child protection enquiry under way', actor: 'dpo' });
+    const { referralId } = await submit(selfReferral((d) => d.people.forEach((p, i) => void (p.nhsNumber = numbers[i]))));
+    const row = await eventually(() => ackRow(referralId), 'the acknowledgement decision');
+    expect(row).toMatchObject({ decision: 'suppressed', reason_code: 'RESTRICTED', status: 'suppressed' });
+  });
+
   it('sends once however often the referral is routed, the message resent or the job run again', async () => {
     const body = selfReferral();
     const webhookId = `msg_${randomUUID()}`;
@@ -164,5 +226,58 @@ describe('acknowledging families who self-refer', () => {
     for (const needle of PERSONAL) expect(logs).not.toContain(needle);
     const table = JSON.stringify(await h.sql('SELECT * FROM family_acknowledgements'));
     for (const needle of PERSONAL) expect(table).not.toContain(needle);
+  });
+});
+
+describe('acknowledgements held so that signposting links can be shared first (NOTIFY_ACK_HOLD_MINUTES)', () => {
+  const HOLD_MS = 3_000;
+  let h: HubHarness;
+  beforeAll(async () => {
+    h = await startHubHarness({ NOTIFY_ACK_HOLD_MINUTES: String(HOLD_MS / 60_000) });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function decided(): Promise<{ referralId: string; acknowledgementId: string; decidedAt: Date; parent: string }> {
+    const res = await h.send(SENDER, selfReferral((d) => d.people.forEach((p) => void (p.nhsNumber = nhsNumber()))));
+    expect(res.status).toBe(202);
+    const referralId = referralIdFor(res.json.id as string);
+    const row = await eventually(async () => (await h.sql<{ decided_at: Date; status: string }>('SELECT decided_at, status FROM family_acknowledgements WHERE referral_id = $1', [referralId]))[0], 'the acknowledgement decision');
+    expect(row.status).toBe('queued');
+    const [parent] = await h.sql<{ person_id: string }>("SELECT person_id::text AS person_id FROM referral_people WHERE referral_id = $1 AND person_ref = 'p1'", [referralId]);
+    return { referralId, acknowledgementId: acknowledgementIdFor(referralId), decidedAt: new Date(row.decided_at), parent: parent!.person_id };
+  }
+  const finishedRow = (referralId: string) =>
+    eventually(async () => {
+      const [row] = await h.sql<{ status: string; outcome_code: string | null; finished_at: Date | null; attempts: number }>('SELECT status, outcome_code, finished_at, attempts FROM family_acknowledgements WHERE referral_id = $1', [referralId]);
+      return row && row.status !== 'queued' ? row : undefined;
+    }, `acknowledgement of ${referralId} to finish`);
+
+  it('carries the links an operator shared during the hold (those with a service URL), sent after the hold', async () => {
+    const { referralId, acknowledgementId, decidedAt } = await decided();
+    const at = new Date();
+    await h.hub.store.recordSignpostShare({ referralId, serviceId: 'demo-svc-001', serviceName: 'Money advice drop-in', operatorId: 'operator', at, serviceUrl: 'https://example.org/services/money-advice' });
+    await h.hub.store.recordSignpostShare({ referralId, serviceId: 'demo-svc-002', serviceName: 'Parenting group', operatorId: 'operator', at: new Date(at.getTime() + 1) });
+    await h.hub.store.recordSignpostShare({ referralId, serviceId: 'demo-svc-003', serviceName: 'Homework club', operatorId: 'operator', at: new Date(at.getTime() + 2), serviceUrl: 'https://example.org/services/homework-club' });
+    // The shares really came before the hold ended.
+    expect(Date.now()).toBeLessThan(decidedAt.getTime() + HOLD_MS);
+    const row = await finishedRow(referralId);
+    expect(row).toMatchObject({ status: 'sent', outcome_code: 'SENT', attempts: 1 });
+    const [message] = h.sims.notify.sent().filter((r) => r.reference === acknowledgementId);
+    expect(message!.receivedAt.getTime()).toBeGreaterThanOrEqual(decidedAt.getTime() + HOLD_MS);
+    expect(message!.personalisation.links).toBe('* Money advice drop-in: https://example.org/services/money-advice\n* Homework club: https://example.org/services/homework-club');
+  });
+
+  it('checks opt-out and restriction again at send time: a change during the hold means nothing is sent', async () => {
+    for (const change of ['opt-out', 'restrict'] as const) {
+      const { referralId, acknowledgementId, decidedAt, parent } = await decided();
+      if (change === 'opt-out') await h.hub.store.recordMessageOptOut({ personId: parent, source: 'console', recordedBy: 'operator', at: new Date() });
+      else await h.hub.store.setRestriction(parent, { restricted: true, reason: 'Accuracy contested by the family', actor: 'dpo' });
+      expect(Date.now()).toBeLessThan(decidedAt.getTime() + HOLD_MS);
+      const row = await finishedRow(referralId);
+      expect(row).toMatchObject({ status: 'failed', outcome_code: change === 'opt-out' ? 'OPTED_OUT' : 'RESTRICTED', attempts: 1 });
+      expect(h.sims.notify.received.filter((r) => r.reference === acknowledgementId)).toHaveLength(0);
+    }
   });
 });

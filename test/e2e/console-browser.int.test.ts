@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page, Response } from 'playwright-core';
 import { fixtureBody } from '@hub/testing';
+import { hubQueueNames } from '@hub/queues';
 import { launchBrowser } from '../support/browser.ts';
 import { DEMO_PASSWORDS, type DemoAccount } from '../support/console-session.ts';
 import { eventually, startHubHarness, type HubHarness } from '../support/hub-harness.ts';
@@ -188,11 +189,11 @@ describe('the console in a browser', () => {
     expect(await textOf(page.locator('header .who'))).toContain('operator (operator)');
     expect(await auditRows('sign-in')).toEqual([{ actor: 'operator', reason: null, target_id: null }]);
 
-    // The queue table lists the routing queue and one per recipient, with numbers in every cell.
+    // The queue table lists every queue the hub runs (routing, family messages, one per recipient), with numbers in every cell.
     const queues = page.getByRole('table', { name: 'Jobs per queue' });
     await queues.waitFor();
     const queueRows = queues.locator('tbody tr');
-    expect(await queueRows.count()).toBe(1 + h.config.partners.all().filter((p) => p.delivery).length);
+    expect(await queueRows.count()).toBe(hubQueueNames(h.config.partners.all().filter((p) => p.delivery).map((p) => p.id)).length);
     expect(await textOf(queues.getByRole('row', { name: new RegExp(`^deliver\\.${ADVICE}\\b`) }))).toMatch(new RegExp(`^deliver\\.${ADVICE}( \\d+){5} `));
     // The cards: one held referral, one dead letter.
     const cardValue = async (label: string): Promise<string> => textOf(page.locator('.card', { hasText: label }).locator('strong'));

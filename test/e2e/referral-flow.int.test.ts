@@ -17,7 +17,8 @@ interface DeliveryRow {
   last_error_code: string | null;
 }
 
-const SOURCE_TYPES = fixtureTypes().filter((t) => !t.startsWith('referral.'));
+// Referral feedback (referral.*) and a family's feedback answer (POST /v1/feedback) are not referrals.
+const SOURCE_TYPES = fixtureTypes().filter((t) => !t.startsWith('referral.') && t !== 'family.feedback.submitted');
 
 function senderOf(h: HubHarness, type: string): string {
   const partner = h.config.partners.all().find((p) => p.messageTypes.has(type));

@@ -23,6 +23,7 @@ schedule: { enabled: false, cron: "30 2 * * *", action: erase }
 rules:
   - { id: test-one-year, class: referral, keep: { from: received, years: 1 }, description: "Test schedule: one year from receipt." }
   - { id: test-messages, class: inbound-message, keep: { from: received, years: 1 }, description: "Test schedule: one year from receipt." }
+  - { id: test-feedback, class: family-feedback, keep: { from: submitted, years: 1 }, description: "Test schedule: one year from submission." }
   - { id: test-audit, class: audit, keep: { from: recorded, years: 6 }, description: "Report only." }
 `;
 

@@ -100,6 +100,11 @@ describe('signposting', () => {
     const rows = await h.sql<{ referral_id: string; service_id: string; service_name: string; operator_id: string }>('select referral_id::text, service_id, service_name, operator_id from signpost_shares');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ referral_id: referralId, service_id: serviceId, operator_id: 'operator' });
+    // The directory's public web address for the service is kept with the share (for an acknowledgement's links).
+    const directory = importDirectory(JSON.parse(await readFile(DEMO_DIRECTORY_FILE, 'utf8'))).services;
+    const url = directory.find((s) => s.id === serviceId)?.contact.url;
+    expect(url).toMatch(/^https:\/\//);
+    expect(await h.sql('select service_url from signpost_shares')).toEqual([{ service_url: url }]);
     const audit = await h.sql<{ actor: string; target_id: string; reason: string; outcome: string; details: Record<string, unknown> }>("select actor, target_id, reason, outcome, details from audit_events where action = 'signpost.shared'");
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'operator', target_id: referralId, reason: 'Gave the leaflet at the home visit', outcome: 'ok' });

@@ -7,7 +7,11 @@
 // to hold about the child goes into the export too: a national evaluation extract that included
 // them, a restriction with its reason, corrections of their fields, a legal hold placed and
 // released, and one of their referrals erased — each listed, and still nothing about anyone else.
+// And the messages side: a feedback answer (with a comment naming the mother) given through an
+// invitation about their referral, the opt-out it asked for, the acknowledgement of the web form,
+// and a service shared with the family.
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -385,6 +389,9 @@ describe('subject access', () => {
     let holdId: string;
     let kept: string;
     let lost: string;
+    let tokenSha256: Buffer;
+    const invitationId = randomUUID();
+    const FEEDBACK_COMMENT = 'Danielle came with me and the worker really listened.';
 
     async function tylerRef(referralId: string): Promise<string> {
       const [row] = await h.sql<{ person_ref: string }>('select person_ref from referral_people where referral_id = $1 and person_id = $2', [referralId, tylerId]);
@@ -427,13 +434,31 @@ describe('subject access', () => {
       // The school's referral erased (no console form: the store, as the CLI does).
       const [erased] = await store.eraseReferrals([school], { operatorId: 'dpo', role: 'dpo', reasonCode: 'art17-request' });
       expect(erased?.outcome).toBe('erased');
+
+      // A feedback invitation about the web form's referral, sent to the child with a token (only
+      // its hash is kept); the answer, with a comment naming the mother, asks for no more messages.
+      const [delivery] = await h.sql<{ id: string }>('select id from deliveries where referral_id = $1 order by id limit 1', [webForm]);
+      tokenSha256 = createHash('sha256').update(randomBytes(32).toString('base64url'), 'utf8').digest();
+      await h.sql(
+        `insert into feedback_invitations (invitation_id, referral_id, delivery_id, service_type, decision, reason_code, channel, status, outcome_code, attempts,
+                                           decided_at, due_at, finished_at, person_id, token_sha256, token_expires_at)
+         values ($1, $2, $3, 'social-care', 'scheduled', 'EMAIL', 'email', 'sent', 'delivered', 1, now(), now(), now(), $4, $5, now() + interval '14 days')`,
+        [invitationId, webForm, delivery!.id, tylerId, tokenSha256],
+      );
+      const submitted = await store.submitFeedback({ tokenSha256, at: new Date(), ratings: { overall: 4, listened: 5 }, comment: FEEDBACK_COMMENT, noMoreRequests: true });
+      expect(submitted.outcome).toBe('stored');
+      // An operator shared a directory service with the family.
+      await h.sql(
+        `insert into signpost_shares (id, referral_id, service_id, service_name, service_url, operator_id, shared_at) values ($1, $2, 'svc-young-carers', 'Young Carers Group', 'https://directory.example/young-carers', 'operator', now())`,
+        [randomUUID(), webForm],
+      );
     });
 
     it('lists each of them in the export, completely, with nothing about anyone else', async () => {
       const res = await get('dpo', `/sar/${requestId}/export.json`);
       expect(res.statusCode).toBe(200);
       const exported = JSON.parse(res.body) as SubjectAccessExport;
-      expect(exported.format).toBe('hub.subject-access-export.v2');
+      expect(exported.format).toBe('hub.subject-access-export.v3');
       expect(exported.completeness).toMatchObject({ deliveredWithoutLedgerRow: [], disclosuresNotExplained: [], erasedReferralsWithoutTombstone: [], unreadable: [], complete: true });
       expect(exported.completeness.ledgerRowsInExport).toBe(exported.completeness.ledgerRowsForPerson);
 
@@ -478,8 +503,20 @@ describe('subject access', () => {
       expect(exported.evaluationExtracts[0]?.fieldsSent).toContain('/given_name');
       expect(exported.disclosures.filter((d) => d.about !== 'referral').map((d) => d.entryId)).toEqual([extractLedgerId]);
 
+      // The feedback: ratings, and the comment with the mother's name replaced, for the DPO to read.
+      expect(exported.feedback).toEqual([expect.objectContaining({ serviceType: 'social-care', ratings: { overall: 4, listened: 5 }, comment: '[another person] came with me and the worker really listened.', commentErased: false })]);
+      expect(exported.reviewBeforeRelease).toContain('/feedback/0/comment');
+      // The invitation by code, date and status, never its token; the opt-out it asked for.
+      expect(exported.feedbackInvitations).toEqual([expect.objectContaining({ invitationId, referralId: webForm, decision: 'scheduled', status: 'sent', addressedToYou: true, linkUsedAt: expect.any(String) })]);
+      expect(exported.messageOptOut).toMatchObject({ source: 'feedback-response', recordedBy: null });
+      // The web form's acknowledgement (sent or not: the routing decided), and the service shared.
+      expect(exported.acknowledgements.map((a) => a.referralId)).toEqual([webForm]);
+      expect(exported.signpostShares).toEqual([expect.objectContaining({ referralId: webForm, service: { id: 'svc-young-carers', name: 'Young Carers Group', url: 'https://directory.example/young-carers' }, sharedBy: 'operator' })]);
+      expect(exported.summary).toMatchObject({ feedbackAnswers: 1, feedbackInvitations: 1, acknowledgements: 1, messageOptOut: true, signpostShares: 1 });
+
       // Nothing about anyone else: no value, and no other person's hub id.
       const text = JSON.stringify(exported);
+      for (const token of [tokenSha256.toString('hex'), tokenSha256.toString('base64'), tokenSha256.toString('base64url')]) expect(text).not.toContain(token);
       for (const canary of OTHER_PEOPLE) expect(text, canary).not.toContain(canary);
       const others = await h.sql<{ person_id: string }>('select distinct person_id::text as person_id from referral_people where referral_id = any($1::uuid[]) and person_id <> $2', [referralIds.slice(0, 3), tylerId]);
       expect(others.length).toBeGreaterThan(0);
@@ -489,13 +526,25 @@ describe('subject access', () => {
     it('shows the same in the document', async () => {
       const res = await get('dpo', `/sar/${requestId}/export.html`);
       expect(res.statusCode).toBe(200);
-      for (const heading of ['Restriction, objection and safeguarding decisions', 'Corrections to your information', 'Records erased', 'Legal holds', 'Your subject access requests', 'National evaluation (research) extracts']) {
+      for (const heading of [
+        'Restriction, objection and safeguarding decisions',
+        'Corrections to your information',
+        'Records erased',
+        'Legal holds',
+        'Your subject access requests',
+        'National evaluation (research) extracts',
+        'Your feedback about services',
+        'Messages to your family',
+        'Services suggested to your family',
+      ]) {
         expect(res.body).toContain(`<h2>${heading}</h2>`);
       }
       expect(res.body).toContain('National evaluation extract (research)');
       expect(res.body).toContain('The content of this referral was erased');
       expect(res.body).toContain('a request for erasure (UK GDPR Article 17) was granted');
       expect(res.body).toContain('<span class="review">Matter LM-42 (complaint about the school)</span>');
+      expect(res.body).toContain('<span class="review">[another person] came with me and the worker really listened.</span>');
+      expect(res.body).toContain('Young Carers Group');
       expect(res.body).toContain('Nothing is missing.');
       for (const canary of OTHER_PEOPLE) expect(res.body, canary).not.toContain(canary);
       expect(res.body).not.toMatch(/undefined|\[object Object\]|NaN/);

@@ -34,4 +34,6 @@ export type { PartnerDeliveryConfig } from './partner-adapter.ts';
 export { createNotifyClient, parseNotifyApiKey, notifyJwt } from './notify/notify-client.ts';
 export { sendAcknowledgement, renderLinks } from './notify/acknowledgement.ts';
 export type { AcknowledgementLink, AcknowledgementSend, AcknowledgementTemplates } from './notify/acknowledgement.ts';
+export { sendFeedbackInvitation, expiryDateText } from './notify/feedback-invitation.ts';
+export type { FeedbackInvitationLink, FeedbackInvitationTemplates } from './notify/feedback-invitation.ts';
 export type { NotifyClient, NotifyClientOptions, NotifyOutcome, NotifyPersonalisation, SendEmailRequest, SendSmsRequest } from './notify/notify-client.ts';

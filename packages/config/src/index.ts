@@ -6,7 +6,7 @@ import { loadRetentionConfig, type RetentionConfig } from './retention.ts';
 
 export { ConfigError } from './errors.ts';
 export { loadSettings, parseKeyring, MAX_SIGNATURE_TOLERANCE_SECONDS, DEMO_CONSOLE_ACCOUNTS_FILE, DEMO_NOTIFY } from './settings.ts';
-export type { Settings, Keyring, HubMode, NotifySettings } from './settings.ts';
+export type { Settings, Keyring, HubMode, NotifySettings, FeedbackSettings } from './settings.ts';
 export { loadPartnerRegistry } from './partners.ts';
 export type { Partner, PartnerRegistry, OrganisationType, MessageType } from './partners.ts';
 export { resolvePlaceholders, DEFAULT_DELIVERY_TIMEOUT_MS } from './delivery.ts';

@@ -34,6 +34,7 @@ describe('retention config', () => {
     expect(retentionRuleFor(retention, 'inbound-message', 'referral.accepted')?.id).toBe('unrouted-messages');
     expect(retentionRuleFor(retention, 'ledger')?.keep.from).toBe('recorded');
     expect(retentionRuleFor(retention, 'audit')?.keep.from).toBe('recorded');
+    expect(retentionRuleFor(retention, 'family-feedback')).toMatchObject({ id: 'family-feedback', keep: { from: 'submitted', years: 2 } });
   });
 
   it('prefers retention.yaml in the config directory, and the first rule that names the type', () => {
@@ -43,6 +44,7 @@ rules:
   - { id: youth-justice, class: referral, sourceTypes: [justice.youth-justice.notified], keep: { from: received, years: 6 }, description: d }
   - { id: families, class: referral, keep: { from: youngest-child-birth, years: 25 }, fallback: { from: received, years: 25 }, description: d }
   - { id: messages, class: inbound-message, keep: { from: received, years: 2 }, description: d }
+  - { id: feedback, class: family-feedback, keep: { from: submitted, years: 1 }, description: d }
 `);
     const { retention } = loadConfig({ HUB_CONFIG_DIR: dir });
     expect(retention.schedule).toEqual({ enabled: true, cron: '0 3 * * 1', timezone: 'Europe/London', action: 'dry-run' });
@@ -73,7 +75,30 @@ rules:
         expect.stringContaining(`${label} /rules: no default inbound-message rule`),
       ]),
     );
-    expect(problems.filter((p) => p.includes('retention.yaml'))).toHaveLength(8);
+    expect(problems.filter((p) => p.includes('retention.yaml'))).toHaveLength(9);
+  });
+
+  it('needs one family-feedback rule, counted from submission, naming no message types', () => {
+    const base = `version: 1
+schedule: { cron: "30 2 * * *", action: erase }
+rules:
+  - { id: families, class: referral, keep: { from: youngest-child-birth, years: 25 }, fallback: { from: received, years: 25 }, description: d }
+  - { id: messages, class: inbound-message, keep: { from: received, years: 6 }, description: d }
+`;
+    const label = (dir: string): string => path.relative(process.cwd(), path.join(dir, 'retention.yaml'));
+    const missing = demoWith(base);
+    expect(problemsOf({ HUB_CONFIG_DIR: missing })).toEqual([expect.stringContaining(`${label(missing)} /rules: no default family-feedback rule`)]);
+    const wrong = demoWith(`${base}  - { id: feedback, class: family-feedback, sourceTypes: [vcs.referral.submitted], keep: { from: received, years: 2 }, description: d }
+  - { id: feedback-2, class: family-feedback, keep: { from: submitted, years: 3 }, description: d }
+`);
+    expect(problemsOf({ HUB_CONFIG_DIR: wrong })).toEqual([
+      `${label(wrong)} /rules/2/keep/from: a family-feedback rule counts from submitted`,
+      `${label(wrong)} /rules/2/sourceTypes: a family-feedback rule covers every record of its class`,
+    ]);
+    const twice = demoWith(`${base}  - { id: feedback, class: family-feedback, keep: { from: submitted, years: 2 }, description: d }
+  - { id: feedback-2, class: family-feedback, keep: { from: submitted, years: 3 }, description: d }
+`);
+    expect(problemsOf({ HUB_CONFIG_DIR: twice })).toEqual([`${label(twice)} /rules/3: never applies — /rules/2 already covers every family-feedback (one rule for the class)`]);
   });
 
   it('reports schema violations by JSON pointer', () => {

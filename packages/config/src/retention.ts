@@ -22,10 +22,13 @@ export const DEFAULT_RETENTION_FILE = path.join(repoRoot, 'config', 'retention.y
 const schemaPath = path.join(repoRoot, 'schemas', 'config', 'retention.v1.json');
 
 /** Classes whose records the hub erases; ledger and audit rows are reported, never deleted. */
-export const ERASABLE_CLASSES: readonly RetentionRecordClass[] = ['referral', 'inbound-message'];
+export const ERASABLE_CLASSES: readonly RetentionRecordClass[] = ['referral', 'inbound-message', 'family-feedback'];
+/** Erasable classes whose rules may name message types (family feedback has one rule for every answer). */
+const TYPED_CLASSES: readonly RetentionRecordClass[] = ['referral', 'inbound-message'];
 const ALLOWED_FROM: Record<RetentionRecordClass, readonly RetentionPeriod['from'][]> = {
   referral: ['youngest-child-birth', 'received'],
   'inbound-message': ['received'],
+  'family-feedback': ['submitted'],
   ledger: ['recorded'],
   audit: ['recorded'],
 };
@@ -115,7 +118,7 @@ function checkRules(rules: readonly RetentionRule[], label: string, problems: st
     }
     if (rule.fallback !== undefined && rule.keep.from !== 'youngest-child-birth') problems.push(`${at}/fallback: only a youngest-child-birth rule has a fallback`);
     if (rule.fallback !== undefined && rule.fallback.from !== 'received') problems.push(`${at}/fallback/from: a fallback counts from received`);
-    if (rule.sourceTypes !== undefined && !erasable) problems.push(`${at}/sourceTypes: a ${rule.class} rule covers every row of its class`);
+    if (rule.sourceTypes !== undefined && !TYPED_CLASSES.includes(rule.class)) problems.push(`${at}/sourceTypes: a ${rule.class} rule covers every ${erasable ? 'record' : 'row'} of its class`);
     if (rule.sourceTypes !== undefined && messageTypes) {
       rule.sourceTypes.forEach((type, j) => {
         if (!messageTypes.has(type)) problems.push(`${at}/sourceTypes/${j}: no partner sends the message type "${type}"`);
@@ -124,7 +127,9 @@ function checkRules(rules: readonly RetentionRule[], label: string, problems: st
 
     const earlierDefault = defaults.get(rule.class);
     if (earlierDefault !== undefined) {
-      problems.push(`${at}: never applies — /rules/${earlierDefault} already covers every ${rule.class}${erasable ? ' (the rule without sourceTypes must be the last of its class)' : ' (one rule per report-only class)'}`);
+      problems.push(
+        `${at}: never applies — /rules/${earlierDefault} already covers every ${rule.class}${TYPED_CLASSES.includes(rule.class) ? ' (the rule without sourceTypes must be the last of its class)' : erasable ? ' (one rule for the class)' : ' (one rule per report-only class)'}`,
+      );
     } else if (rule.sourceTypes === undefined) {
       defaults.set(rule.class, i);
     }

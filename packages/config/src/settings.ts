@@ -53,6 +53,8 @@ export interface Settings {
    * configured: then no acknowledgement is queued. Demo mode points at the local simulator.
    */
   notify: NotifySettings | undefined;
+  /** Feedback invitations to families whose case a recipient closed (issue 6; sent only when `notify` is set). */
+  feedback: FeedbackSettings;
   /** Open Referral UK feed the scheduler refreshes the service directory from (HUB_DIRECTORY_URL); never logged. */
   directoryUrl: string | undefined;
   /** Minutes between directory refreshes (HUB_DIRECTORY_REFRESH_MINUTES, default 360). */
@@ -74,6 +76,27 @@ export interface NotifySettings {
   /** NOTIFY_ACK_EMAIL_TEMPLATE_ID / NOTIFY_ACK_SMS_TEMPLATE_ID: Notify template ids (uuids). */
   acknowledgementEmailTemplateId: string;
   acknowledgementSmsTemplateId: string;
+  /**
+   * NOTIFY_ACK_HOLD_MINUTES (default 0): how long an acknowledgement waits after the routing
+   * decided it, so that an operator can share signposting links that go into it.
+   */
+  acknowledgementHoldMs: number;
+  /** NOTIFY_FEEDBACK_EMAIL_TEMPLATE_ID / NOTIFY_FEEDBACK_SMS_TEMPLATE_ID: the feedback invitation's templates. */
+  feedbackEmailTemplateId: string;
+  feedbackSmsTemplateId: string;
+}
+
+export interface FeedbackSettings {
+  /** HUB_FEEDBACK_DELAY_MINUTES (default 20160 = 14 days): from a recipient closing the case to the invitation. */
+  delayMs: number;
+  /** HUB_FEEDBACK_TOKEN_TTL_DAYS (default 28): how long the invitation's link works. */
+  tokenTtlDays: number;
+  /**
+   * HUB_FEEDBACK_FORM_URL: the council's feedback form; the link is `<formUrl>#token=<token>`.
+   * Demo default `http://<HOST>:<GATEWAY_PORT>/feedback`; required in production when Notify is
+   * configured (undefined otherwise).
+   */
+  formUrl: string | undefined;
 }
 
 /** Published on purpose: the demo Notify simulator's service and templates (demo mode only). */
@@ -82,6 +105,8 @@ export const DEMO_NOTIFY = {
   secret: '1d2c3b4a-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
   acknowledgementEmailTemplateId: 'a1c0e5d2-0b7e-4f3a-9e51-6c2d8b4f7a01',
   acknowledgementSmsTemplateId: 'b2d1f6e3-1c8f-4a4b-8f62-7d3e9c5a8b02',
+  feedbackEmailTemplateId: '0588fe56-2cc3-44c6-89e4-57e296eb3cca',
+  feedbackSmsTemplateId: '7d489743-ada2-4453-bb25-f8b6c96aa162',
 } as const;
 
 const UUID_SETTING = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -108,6 +133,10 @@ function notifySettings(env: Env, mode: HubMode, problems: string[]): NotifySett
   const sms = env.NOTIFY_ACK_SMS_TEMPLATE_ID ?? (demo ? DEMO_NOTIFY.acknowledgementSmsTemplateId : '');
   if (!UUID_SETTING.test(email)) problems.push('NOTIFY_ACK_EMAIL_TEMPLATE_ID must be a Notify template id (uuid)');
   if (!UUID_SETTING.test(sms)) problems.push('NOTIFY_ACK_SMS_TEMPLATE_ID must be a Notify template id (uuid)');
+  const feedbackEmail = env.NOTIFY_FEEDBACK_EMAIL_TEMPLATE_ID ?? (demo ? DEMO_NOTIFY.feedbackEmailTemplateId : '');
+  const feedbackSms = env.NOTIFY_FEEDBACK_SMS_TEMPLATE_ID ?? (demo ? DEMO_NOTIFY.feedbackSmsTemplateId : '');
+  if (!UUID_SETTING.test(feedbackEmail)) problems.push('NOTIFY_FEEDBACK_EMAIL_TEMPLATE_ID must be a Notify template id (uuid)');
+  if (!UUID_SETTING.test(feedbackSms)) problems.push('NOTIFY_FEEDBACK_SMS_TEMPLATE_ID must be a Notify template id (uuid)');
   return {
     baseUrl,
     apiKey,
@@ -115,6 +144,36 @@ function notifySettings(env: Env, mode: HubMode, problems: string[]): NotifySett
     timeoutMs: intSetting(env, 'NOTIFY_TIMEOUT_MS', 10_000, 100, 120_000, problems),
     acknowledgementEmailTemplateId: email,
     acknowledgementSmsTemplateId: sms,
+    acknowledgementHoldMs: minutesSetting(env, 'NOTIFY_ACK_HOLD_MINUTES', 0, 7 * 24 * 60, problems),
+    feedbackEmailTemplateId: feedbackEmail,
+    feedbackSmsTemplateId: feedbackSms,
+  };
+}
+
+/**
+ * Feedback invitations. The form URL is checked as https (http only in demo mode), without a
+ * fragment (the token goes there); problems name the variable and never quote the value.
+ */
+function feedbackSettings(env: Env, mode: HubMode, notifyConfigured: boolean, host: string, gatewayPort: number, problems: string[]): FeedbackSettings {
+  const demo = mode === 'demo';
+  const raw = env.HUB_FEEDBACK_FORM_URL && env.HUB_FEEDBACK_FORM_URL !== '' ? env.HUB_FEEDBACK_FORM_URL : undefined;
+  let formUrl = raw ?? (demo ? `http://${host.includes(':') ? `[${host}]` : host}:${gatewayPort}/feedback` : undefined);
+  if (raw !== undefined) {
+    const url = URL.canParse(raw) ? new URL(raw) : undefined;
+    if (!url || (url.protocol !== 'https:' && !(demo && url.protocol === 'http:'))) {
+      problems.push(`HUB_FEEDBACK_FORM_URL must be an https:// URL${demo ? ' (http:// is allowed in demo mode)' : ''}`);
+      formUrl = undefined;
+    } else if (raw.includes('#')) {
+      problems.push('HUB_FEEDBACK_FORM_URL must not have a #fragment: the hub puts the token there');
+      formUrl = undefined;
+    }
+  } else if (!demo && notifyConfigured) {
+    problems.push("HUB_FEEDBACK_FORM_URL is required when Notify is configured: the https:// address of the council's feedback form");
+  }
+  return {
+    delayMs: minutesSetting(env, 'HUB_FEEDBACK_DELAY_MINUTES', 20_160, 365 * 24 * 60, problems),
+    tokenTtlDays: intSetting(env, 'HUB_FEEDBACK_TOKEN_TTL_DAYS', 28, 1, 366, problems),
+    formUrl,
   };
 }
 
@@ -149,6 +208,22 @@ function intSetting(env: Env, name: string, fallback: number, min: number, max: 
   const value = Number(raw);
   if (value < min || value > max) problems.push(`${name} must be between ${min} and ${max}`);
   return value;
+}
+
+/**
+ * A duration in minutes, returned in milliseconds: whole minutes, or a decimal with up to three
+ * places (e.g. 0.05 = 3 seconds, for tests and rehearsals).
+ */
+function minutesSetting(env: Env, name: string, fallbackMinutes: number, maxMinutes: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackMinutes * 60_000;
+  if (!/^[0-9]{1,7}(\.[0-9]{1,3})?$/.test(raw)) {
+    problems.push(`${name} must be a number of minutes (e.g. 20160, or 0.05 for 3 seconds)`);
+    return fallbackMinutes * 60_000;
+  }
+  const minutes = Number(raw);
+  if (minutes > maxMinutes) problems.push(`${name} must be between 0 and ${maxMinutes}`);
+  return Math.round(minutes * 60_000);
 }
 
 function boolSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
@@ -251,11 +326,15 @@ export function loadSettings(env: Env, problems: string[]): Settings {
   // Only the console needs accounts: it refuses to start without them (other services do not care).
   const consoleAccountsFile = env.HUB_CONSOLE_ACCOUNTS ? path.resolve(env.HUB_CONSOLE_ACCOUNTS) : mode === 'demo' ? DEMO_CONSOLE_ACCOUNTS_FILE : undefined;
 
+  const host = env.HOST ?? '127.0.0.1';
+  const gatewayPort = intSetting(env, 'GATEWAY_PORT', 8080, 0, 65535, problems);
+  const notify = notifySettings(env, mode, problems);
+
   return {
     mode,
     configDir,
-    host: env.HOST ?? '127.0.0.1',
-    gatewayPort: intSetting(env, 'GATEWAY_PORT', 8080, 0, 65535, problems),
+    host,
+    gatewayPort,
     databaseUrl,
     dataDir,
     redisUrl,
@@ -281,6 +360,7 @@ export function loadSettings(env: Env, problems: string[]): Settings {
     directoryRefreshMinutes: intSetting(env, 'HUB_DIRECTORY_REFRESH_MINUTES', 360, 1, 7 * 24 * 60, problems),
     directorySnapshotFile: path.join(dataDir, 'directory.snapshot.json'),
     directoryDemoFile: mode === 'demo' && directoryUrl === undefined ? DEMO_DIRECTORY_FILE : undefined,
-    notify: notifySettings(env, mode, problems),
+    notify,
+    feedback: feedbackSettings(env, mode, notify !== undefined, host, gatewayPort, problems),
   };
 }

@@ -106,6 +106,8 @@ export type { DetailSection, MaskedAddress, MaskedContact, MaskedDetail, MaskedP
 export { subjectAccessDueDate, extendDueDate, isOverdue, nextWorkingDay } from './sar-due-date.ts';
 export { planAcknowledgement, shortReference } from './family/acknowledgement.ts';
 export type { AcknowledgementPlan, AcknowledgementRecipient } from './family/acknowledgement.ts';
+export { planFamilyMessage } from './family/messages.ts';
+export type { FamilyMessageChecks, FamilyMessagePlan, FamilyMessageSuppression } from './family/messages.ts';
 
 export type * from './generated/inbound-messages.ts';
 
@@ -114,10 +116,11 @@ export {
   isFeedbackType,
   isReferralSourceType,
   FEEDBACK_TYPES,
+  FAMILY_FEEDBACK_TYPE,
   REFERRAL_SOURCE_TYPES,
   ReferralNormaliseError,
 } from './canonical/normalise-referral.ts';
-export type { NormaliseReferralInput, FeedbackType, ReferralSourceType } from './canonical/normalise-referral.ts';
+export type { NormaliseReferralInput, FeedbackType, FamilyFeedbackType, ReferralSourceType } from './canonical/normalise-referral.ts';
 export { CANONICAL_SCHEMA_ID, SPECIAL_CATEGORY_PATHS, OFFENCE_DATA_PATHS } from './canonical/sensitive-paths.ts';
 export type {
   CanonicalReferral,

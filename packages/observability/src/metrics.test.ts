@@ -8,6 +8,7 @@ const EXPECTED: Record<(typeof HUB_METRIC_NAMES)[number], { type: 'counter' | 'g
   hub_messages_duplicate_total: { type: 'counter', labels: ['type'] },
   hub_messages_rejected_total: { type: 'counter', labels: ['type', 'code'] },
   hub_intake_requests_total: { type: 'counter', labels: ['status'] },
+  hub_feedback_answers_total: { type: 'counter', labels: ['outcome'] },
   hub_referrals_routed_total: { type: 'counter', labels: ['source_type', 'outcome'] },
   hub_queue_jobs: { type: 'gauge', labels: ['queue', 'state'] },
   hub_queue_oldest_waiting_seconds: { type: 'gauge', labels: ['queue'] },

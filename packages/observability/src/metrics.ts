@@ -53,6 +53,8 @@ export interface HubMetrics {
   messagesDuplicate: Counter<'type'>;
   messagesRejected: Counter<'type' | 'code'>;
   intakeRequests: Counter<'status'>;
+  /** Families' answers at POST /v1/feedback, by outcome only (never by anything tied to the family). */
+  feedbackAnswers: Counter<'outcome'>;
   referralsRouted: Counter<'source_type' | 'outcome'>;
   queueJobs: Gauge<'queue' | 'state'>;
   queueOldestWaiting: Gauge<'queue'>;
@@ -87,6 +89,7 @@ export const HUB_METRIC_NAMES = [
   'hub_messages_duplicate_total',
   'hub_messages_rejected_total',
   'hub_intake_requests_total',
+  'hub_feedback_answers_total',
   'hub_referrals_routed_total',
   'hub_queue_jobs',
   'hub_queue_oldest_waiting_seconds',
@@ -142,6 +145,12 @@ export function createHubMetrics(opts: { service: ServiceName; defaultMetrics?: 
   const messagesDuplicate = new Counter({ name: 'hub_messages_duplicate_total', help: 'Idempotent repeats of a stored message, answered without storing, by message type.', labelNames: ['type'] as const, registers });
   const messagesRejected = new Counter({ name: 'hub_messages_rejected_total', help: 'Inbound requests rejected, by message type (unknown when not known) and HUB_ERR code.', labelNames: ['type', 'code'] as const, registers });
   const intakeRequests = new Counter({ name: 'hub_intake_requests_total', help: 'Intake HTTP responses, by status code.', labelNames: ['status'] as const, registers });
+  const feedbackAnswers = new Counter({
+    name: 'hub_feedback_answers_total',
+    help: "Families' feedback answers at POST /v1/feedback, by outcome (stored, unauthenticated, invalid, rate-limited, unavailable).",
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const referralsRouted = new Counter({ name: 'hub_referrals_routed_total', help: 'Router outcomes, by source message type and outcome.', labelNames: ['source_type', 'outcome'] as const, registers });
   // Set by collectQueues / collectDeliveryGauges; until then the gauges have no series.
   let queueSnapshot: (() => Promise<readonly QueueGaugeSnapshot[]>) | undefined;
@@ -230,6 +239,7 @@ export function createHubMetrics(opts: { service: ServiceName; defaultMetrics?: 
     messagesDuplicate,
     messagesRejected,
     intakeRequests,
+    feedbackAnswers,
     referralsRouted,
     queueJobs,
     queueOldestWaiting,

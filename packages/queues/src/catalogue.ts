@@ -143,11 +143,37 @@ export const acknowledgeFamily = {
   spec: (referralId: string): JobSpec => ({ queueName: 'family.acknowledge', jobName: 'family.acknowledge', jobId: `acknowledge-${referralId}`, payload: { referralId } }),
 } as const;
 
+export interface FeedbackInvitePayload {
+  invitationId: string;
+}
+
+/**
+ * The invitation to give feedback, to a family whose case a recipient closed (issue 6;
+ * docs/data-protection.md "Feedback from families"): written to the outbox with the recipient's
+ * `referral.closed`, one per invitation (job id `feedback-invite-<invitationId>`). The job is
+ * handed to the queue at once; the worker moves it to delayed until the invitation is due. The
+ * payload is the invitation id only: the token is made, and the contact details read, at send time.
+ */
+export const feedbackInvite = {
+  queue: 'family.feedback-invite',
+  name: 'family.feedback-invite',
+  jobId: (invitationId: string): string => `feedback-invite-${invitationId}`,
+  maxSends: 12,
+  options: {
+    attempts: TRANSIENT_ATTEMPTS,
+    backoff: TRANSIENT_BACKOFF,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: false,
+  } satisfies JobsOptions,
+  spec: (invitationId: string): JobSpec => ({ queueName: 'family.feedback-invite', jobName: 'family.feedback-invite', jobId: `feedback-invite-${invitationId}`, payload: { invitationId } }),
+} as const;
+
 export const JOB_CATALOGUE = {
   [routeReferral.name]: routeReferral,
   [deliverReferral.name]: deliverReferral,
   [retentionRun.name]: retentionRun,
   [acknowledgeFamily.name]: acknowledgeFamily,
+  [feedbackInvite.name]: feedbackInvite,
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOGUE;
@@ -158,6 +184,7 @@ export function optionsFor(jobName: string): JobsOptions {
   if (jobName === deliverReferral.name) return deliverReferral.options;
   if (jobName === retentionRun.name) return retentionRun.options;
   if (jobName === acknowledgeFamily.name) return acknowledgeFamily.options;
+  if (jobName === feedbackInvite.name) return feedbackInvite.options;
   throw new Error(`Unknown job name ${jobName}: add it to the catalogue`);
 }
 
@@ -170,15 +197,20 @@ export function assertHandled(queueName: string, handled: readonly string[]): vo
         ? [retentionRun.name]
         : queueName === acknowledgeFamily.queue
           ? [acknowledgeFamily.name]
-          : queueName.startsWith(deliverReferral.queuePrefix)
-          ? [deliverReferral.name]
-          : [];
+          : queueName === feedbackInvite.queue
+            ? [feedbackInvite.name]
+            : queueName.startsWith(deliverReferral.queuePrefix)
+              ? [deliverReferral.name]
+              : [];
   if (expected.length === 0) throw new Error(`Queue ${queueName} is not in the job catalogue`);
   const missing = expected.filter((name) => !handled.includes(name));
   if (missing.length > 0) throw new Error(`No handler for job names on ${queueName}: ${missing.join(', ')}`);
 }
 
-/** Every queue the hub runs, given the ids of the partners that receive deliveries. */
+/**
+ * The queues the outbox feeds and the metrics sample, given the ids of the partners that receive
+ * deliveries: routing, one delivery queue per recipient, then the letters to families.
+ */
 export function hubQueueNames(recipientPartnerIds: Iterable<string>): string[] {
-  return [routeReferral.queue, ...[...recipientPartnerIds].sort().map((id) => deliverReferral.queue(id))];
+  return [routeReferral.queue, ...[...recipientPartnerIds].sort().map((id) => deliverReferral.queue(id)), acknowledgeFamily.queue, feedbackInvite.queue];
 }

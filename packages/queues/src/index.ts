@@ -1,5 +1,5 @@
-export { routeReferral, deliverReferral, retentionRun, acknowledgeFamily, hubQueueNames, TRANSIENT_BACKOFF, cappedExponentialBackoff, DELIVERY_PRIORITY, JOB_CATALOGUE, assertHandled, optionsFor } from './catalogue.ts';
-export type { JobSpec, AcknowledgeFamilyPayload, RouteReferralPayload, DeliverReferralPayload, RetentionRunPayload, DeliveryPriority, JobName } from './catalogue.ts';
+export { routeReferral, deliverReferral, retentionRun, acknowledgeFamily, feedbackInvite, hubQueueNames, TRANSIENT_BACKOFF, cappedExponentialBackoff, DELIVERY_PRIORITY, JOB_CATALOGUE, assertHandled, optionsFor } from './catalogue.ts';
+export type { JobSpec, AcknowledgeFamilyPayload, FeedbackInvitePayload, RouteReferralPayload, DeliverReferralPayload, RetentionRunPayload, DeliveryPriority, JobName } from './catalogue.ts';
 export { createRedisConnection, redisAnswers } from './connection.ts';
 export type { ConnectionRole } from './connection.ts';
 export { OutboxEnqueuer, startOutboxSweeper, outboxJob } from './outbox-enqueuer.ts';

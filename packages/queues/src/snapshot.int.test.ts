@@ -37,7 +37,7 @@ describe('queue snapshots (real Redis)', () => {
     expect(b).toEqual({ queue: 'deliver.b', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, completed: 0, oldestWaitingAgeMs: 0 });
   });
 
-  it('names every hub queue: routing first, then one per delivering partner in order', () => {
-    expect(hubQueueNames(['school', 'mash'])).toEqual(['referral.route', 'deliver.mash', 'deliver.school']);
+  it('names every hub queue: routing first, then one per delivering partner in order, then the letters to families', () => {
+    expect(hubQueueNames(['school', 'mash'])).toEqual(['referral.route', 'deliver.mash', 'deliver.school', 'family.acknowledge', 'family.feedback-invite']);
   });
 });

@@ -9,7 +9,15 @@ import { childBirthDates, reasonText, recordRetention } from './rules.ts';
 
 export type RetentionStore = Pick<
   Store,
-  'retentionCounts' | 'retentionReferralPage' | 'retentionInboundPage' | 'countRowsOlderThan' | 'activeLegalHolds' | 'eraseReferrals' | 'eraseInboundMessages'
+  | 'retentionCounts'
+  | 'retentionReferralPage'
+  | 'retentionInboundPage'
+  | 'retentionFeedbackPage'
+  | 'countRowsOlderThan'
+  | 'activeLegalHolds'
+  | 'eraseReferrals'
+  | 'eraseInboundMessages'
+  | 'eraseFamilyFeedback'
 >;
 
 export interface RetentionDeps {
@@ -17,7 +25,7 @@ export interface RetentionDeps {
   config: Pick<RetentionConfig, 'rules'>;
 }
 
-export type ErasableClass = 'referral' | 'inbound-message';
+export type ErasableClass = 'referral' | 'inbound-message' | 'family-feedback';
 
 export interface RetentionProgress {
   phase: 'planning' | 'erasing';
@@ -112,9 +120,9 @@ class FamilyLinks {
   }
 }
 
-function ruleFor(config: RetentionDeps['config'], cls: 'referral' | 'inbound-message', type: string): RetentionRule {
+function ruleFor(config: RetentionDeps['config'], cls: ErasableClass, type?: string): RetentionRule {
   const rule = retentionRuleFor(config, cls, type);
-  if (!rule) throw new Error(`no retention rule covers ${cls} records of type ${type}`);
+  if (!rule) throw new Error(`no retention rule covers ${cls} records${type ? ` of type ${type}` : ''}`);
   return rule;
 }
 
@@ -140,7 +148,7 @@ export async function planRetention(deps: RetentionDeps, options: PlanOptions): 
   if (!isCalendarDate(asOf)) throw new TypeError('asOf must be a calendar date YYYY-MM-DD');
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const totals = await store.retentionCounts();
-  const total = totals.referrals + totals.inboundMessages;
+  const total = totals.referrals + totals.inboundMessages + totals.familyFeedback;
   let done = 0;
   const report = (): void => options.onProgress?.({ phase: 'planning', done: Math.min(done, total), total });
   report();
@@ -235,6 +243,25 @@ export async function planRetention(deps: RetentionDeps, options: PlanOptions): 
       afterMessage = (page.at(-1) as { messageId: string }).messageId;
     }
   }
+
+  // Family feedback answers (issue 6): only those submitted long enough ago are read. A hold on the
+  // person an answer came from keeps it (the page says which holds).
+  const feedbackRule = retentionRuleFor(config, 'family-feedback');
+  if (feedbackRule) {
+    const submittedBefore = londonStartOf(nextDate(lastDueDate(asOf, feedbackRule.keep.years)));
+    let afterFeedback: string | undefined;
+    for (;;) {
+      const page = await store.retentionFeedbackPage({ limit: pageSize, submittedBefore, ...(afterFeedback ? { after: afterFeedback } : {}) });
+      for (const row of page) {
+        const own = recordRetention(feedbackRule, { receivedOn: londonDate(row.submittedAt) });
+        if (own.retainUntil <= asOf) {
+          items.push({ class: 'family-feedback', id: row.feedbackId, rule: feedbackRule.id, reasonCode: own.reasonCode, reason: reasonText(feedbackRule, own.reasonCode), retainUntil: own.retainUntil, heldBy: row.heldBy });
+        }
+      }
+      if (page.length < pageSize) break;
+      afterFeedback = (page.at(-1) as { feedbackId: string }).feedbackId;
+    }
+  }
   done = total;
   report();
 
@@ -257,7 +284,7 @@ export async function planRetention(deps: RetentionDeps, options: PlanOptions): 
     asOf,
     createdAt: new Date(),
     items,
-    counts: { scanned: { referral: states.length, 'inbound-message': totals.inboundMessages }, due: items.length, held, toErase: items.length - held, byRule },
+    counts: { scanned: { referral: states.length, 'inbound-message': totals.inboundMessages, 'family-feedback': totals.familyFeedback }, due: items.length, held, toErase: items.length - held, byRule },
     reportOnly,
     unreadable,
   };
@@ -326,7 +353,12 @@ export async function runRetention(deps: RetentionDeps, planOrAsOf: RetentionPla
       const first = chunk[0] as RetentionItem;
       const authority = { ruleId: first.rule, runId: options.runId, reasonCode: 'retention-period-ended' as const, ...(options.actor ? { actor: options.actor } : {}) };
       const ids = chunk.map((item) => item.id);
-      const outcomes = first.class === 'referral' ? await deps.store.eraseReferrals(ids, authority) : await deps.store.eraseInboundMessages(ids, authority);
+      const outcomes =
+        first.class === 'referral'
+          ? await deps.store.eraseReferrals(ids, authority)
+          : first.class === 'family-feedback'
+            ? await deps.store.eraseFamilyFeedback(ids, authority)
+            : await deps.store.eraseInboundMessages(ids, authority);
       const byId = new Map(outcomes.map((o) => [o.id, o]));
       for (const item of chunk) {
         const outcome = byId.get(item.id);

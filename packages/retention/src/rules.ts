@@ -7,7 +7,7 @@ import { addYears, isCalendarDate } from './dates.ts';
 export const CHILD_ROLES: readonly string[] = ['child', 'young-person'];
 
 /** Why a record is (or will be) due: a fixed code; `reasonText` turns it into words. */
-export type RetentionReasonCode = 'youngest-child-birthday' | 'no-child-date-of-birth' | 'since-received';
+export type RetentionReasonCode = 'youngest-child-birthday' | 'no-child-date-of-birth' | 'since-received' | 'since-submitted';
 
 export interface RecordRetention {
   retainUntil: string;
@@ -32,7 +32,10 @@ export function childBirthDates(canonical: unknown): string[] {
   return dates;
 }
 
-/** When a record falls due under its rule. `childBirthDates` matters only to a youngest-child-birth rule. */
+/**
+ * When a record falls due under its rule. `childBirthDates` matters only to a youngest-child-birth
+ * rule; `receivedOn` is the day a message was received or a feedback answer submitted.
+ */
 export function recordRetention(rule: RetentionRule, facts: { receivedOn: string; childBirthDates?: readonly string[] }): RecordRetention {
   if (rule.keep.from === 'youngest-child-birth') {
     const youngest = [...(facts.childBirthDates ?? [])].sort().at(-1);
@@ -40,7 +43,7 @@ export function recordRetention(rule: RetentionRule, facts: { receivedOn: string
     if (!rule.fallback) throw new Error(`retention rule ${rule.id} has no fallback`);
     return { retainUntil: addYears(facts.receivedOn, rule.fallback.years), reasonCode: 'no-child-date-of-birth' };
   }
-  return { retainUntil: addYears(facts.receivedOn, rule.keep.years), reasonCode: 'since-received' };
+  return { retainUntil: addYears(facts.receivedOn, rule.keep.years), reasonCode: rule.keep.from === 'submitted' ? 'since-submitted' : 'since-received' };
 }
 
 function ordinal(n: number): string {
@@ -59,5 +62,7 @@ export function reasonText(rule: RetentionRule, reasonCode: RetentionReasonCode,
       return `no child's date of birth is known and ${rule.fallback?.years ?? rule.keep.years} years have passed since receipt${across}`;
     case 'since-received':
       return `${rule.keep.years} years have passed since receipt${across}`;
+    case 'since-submitted':
+      return `${rule.keep.years} years have passed since the family submitted it`;
   }
 }

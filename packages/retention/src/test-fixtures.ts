@@ -123,6 +123,7 @@ export const TEST_RULES: RetentionRule[] = [
   { id: 'youth-justice', class: 'referral', sourceTypes: ['justice.youth-justice.notified'], keep: { from: 'received', years: 6 }, description: 'Youth justice notifications: six years from receipt.' },
   { id: 'family-records', class: 'referral', keep: { from: 'youngest-child-birth', years: 25 }, fallback: { from: 'received', years: 25 }, description: "Until the youngest child's 25th birthday." },
   { id: 'unrouted-messages', class: 'inbound-message', keep: { from: 'received', years: 6 }, description: 'Six years from receipt.' },
+  { id: 'family-feedback', class: 'family-feedback', keep: { from: 'submitted', years: 2 }, description: 'Two years from submission; the ratings stay.' },
   { id: 'disclosure-ledger', class: 'ledger', keep: { from: 'recorded', years: 26 }, description: 'Report only.' },
   { id: 'audit-trail', class: 'audit', keep: { from: 'recorded', years: 6 }, description: 'Report only.' },
 ];

@@ -1,4 +1,4 @@
-import { planAcknowledgement, type CanonicalReferral } from '@hub/domain';
+import { planFamilyMessage, type CanonicalReferral, type FamilyMessageChecks } from '@hub/domain';
 import type { AcknowledgementInput } from '@hub/store';
 import { nameBasedUuid } from './ids.ts';
 
@@ -7,11 +7,18 @@ export const SELF_REFERRAL_TYPE = 'family.self-referral.submitted';
 
 export const acknowledgementIdFor = (referralId: string): string => nameBasedUuid('acknowledgement', referralId);
 
-/** The decision row saveRoutingOutcome records with the referral; undefined for other message types. */
-export function acknowledgementDecision(referral: CanonicalReferral): AcknowledgementInput | undefined {
+const NO_CHECKS: FamilyMessageChecks = { rights: new Map(), optedOut: [] };
+
+/**
+ * The decision row saveRoutingOutcome records with the referral; undefined for other message
+ * types. `checks` are the people's restriction/objection flags and opt-outs: either suppresses
+ * the acknowledgement, even under a safeguarding override (that override is for sharing with
+ * agencies, not for writing to families).
+ */
+export function acknowledgementDecision(referral: CanonicalReferral, checks: FamilyMessageChecks = NO_CHECKS): AcknowledgementInput | undefined {
   if (referral.sourceType !== SELF_REFERRAL_TYPE) return undefined;
   const acknowledgementId = acknowledgementIdFor(referral.referralId);
-  const plan = planAcknowledgement(referral);
+  const plan = planFamilyMessage(referral, checks);
   if (plan.decision === 'suppress') return { acknowledgementId, decision: 'suppressed', reasonCode: plan.reasonCode };
   return { acknowledgementId, decision: 'queued', reasonCode: plan.recipient.channel === 'email' ? 'EMAIL' : 'SMS', channel: plan.recipient.channel };
 }

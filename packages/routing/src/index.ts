@@ -2,6 +2,8 @@ export { routeMessage, draftDelivery, resolveHeldReferral, statisticsDimensions 
 export type { RoutingDeps, RouteOutcome, HoldResolution } from './routing.ts';
 export { nameBasedUuid, referralIdFor, deliveryIdFor, decisionIdFor } from './ids.ts';
 export { acknowledgementDecision, acknowledgementIdFor, SELF_REFERRAL_TYPE } from './acknowledgement.ts';
+export { feedbackInvitationDecision, feedbackInvitationIdFor } from './feedback-invitation.ts';
+export type { FeedbackInvitationFacts, FeedbackSuppressionCode } from './feedback-invitation.ts';
 export { startDeadlineMonitor } from './deadline-monitor.ts';
 export type { DeadlineMonitor } from './deadline-monitor.ts';
 export { rectifyField, rectificationDeliveryIdFor } from './rectification.ts';

@@ -2,8 +2,9 @@ import type { PartnerRegistry } from '@hub/config';
 import { isFeedbackType, normaliseReferral, type CanonicalReferral } from '@hub/domain';
 import { outboxJob, type OutboxJob } from '@hub/queues';
 import { familyDistrict, minimise, planSharing, type SharingConfig, type SharingDecision } from '@hub/sharing';
-import { ErasedError, POSTCODE_DISTRICT_PATTERN, type Store } from '@hub/store';
-import { acknowledgementDecision } from './acknowledgement.ts';
+import { ErasedError, POSTCODE_DISTRICT_PATTERN, type FeedbackInvitationInput, type Store } from '@hub/store';
+import { acknowledgementDecision, SELF_REFERRAL_TYPE } from './acknowledgement.ts';
+import { feedbackInvitationDecision } from './feedback-invitation.ts';
 import { decisionIdFor, deliveryIdFor, referralIdFor } from './ids.ts';
 import { blockedCodes, blockedReason, overriddenReason, rightsCheck } from './rights.ts';
 
@@ -17,6 +18,12 @@ export interface RoutingDeps {
    * (queued or suppressed, with a reason code) and its job are recorded with the routing outcome.
    */
   acknowledge?: boolean;
+  /**
+   * Feedback invitations (a Notify service is configured): a recipient's `referral.closed` schedules
+   * one, due `delayMs` after the closure. Undefined: the decision is recorded as suppressed with
+   * NOTIFY_NOT_CONFIGURED.
+   */
+  feedbackInvitations?: { delayMs: number };
 }
 
 /**
@@ -27,7 +34,8 @@ export type RouteOutcome =
   | { kind: 'routed'; referralId: string; sourceType: string; deliveries: number; jobs: OutboxJob[]; notDisclosedTo: (string | null)[] }
   | { kind: 'held'; referralId: string; sourceType: string; reasons: string[]; jobs: OutboxJob[]; notDisclosedTo: (string | null)[] }
   | { kind: 'already-routed'; referralId: string }
-  | { kind: 'feedback-recorded'; sourceType: string; deliveryId: string }
+  /** `jobs`: a scheduled feedback invitation's job (for `referral.closed`), else none. */
+  | { kind: 'feedback-recorded'; sourceType: string; deliveryId: string; jobs: OutboxJob[] }
   | { kind: 'message-missing' }
   /** The message was erased (its data key destroyed) before it was routed: nothing to route, ever. */
   | { kind: 'message-erased' };
@@ -127,8 +135,15 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
 
   if (isFeedbackType(envelope.type)) {
     const deliveryId = String(envelope.data.deliveryId);
-    await deps.store.recordFeedback(deliveryId, { kind: FEEDBACK_KIND[envelope.type] as FeedbackKind, at: inbound.receivedAt });
-    return { kind: 'feedback-recorded', sourceType: envelope.type, deliveryId };
+    const kind = FEEDBACK_KIND[envelope.type] as FeedbackKind;
+    if (kind === 'closed') {
+      // The closure and the feedback invitation's decision (and job) in one transaction.
+      const invitation = await feedbackInvitationFor(deps, deliveryId, inbound.receivedAt);
+      const closed = await deps.store.recordClosure(deliveryId, { at: inbound.receivedAt, ...(invitation ? { invitation } : {}) });
+      return { kind: 'feedback-recorded', sourceType: envelope.type, deliveryId, jobs: closed.outbox.map(outboxJob) };
+    }
+    await deps.store.recordFeedback(deliveryId, { kind, at: inbound.receivedAt });
+    return { kind: 'feedback-recorded', sourceType: envelope.type, deliveryId, jobs: [] };
   }
 
   const referralId = referralIdFor(messageId);
@@ -144,7 +159,8 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   // not-share (ledgered) and the referral waits for an operator, unless a safeguarding override
   // is active for every flagged person — then it is shared and the decision records the override.
   const subjectIds = [...new Set(referral.people.map((p) => p.hubPersonId as string))];
-  const rights = rightsCheck(await deps.store.personRights(subjectIds), subjectIds);
+  const flags = await deps.store.personRights(subjectIds);
+  const rights = rightsCheck(flags, subjectIds);
   const blocked = rights.blocked.length > 0;
   const decisions = plan.decisions.map((d: SharingDecision) => {
     const decisionId = decisionIdFor(referralId, d.recipientPartnerId, d.ruleId);
@@ -170,7 +186,11 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   const holdReasons: string[] = plan.hold?.reasons.map((r) => r.code) ?? [];
   if (blocked) holdReasons.push(...blockedCodes(rights));
   const held = holdReasons.length > 0;
-  const acknowledgement = deps.acknowledge ? acknowledgementDecision(referral) : undefined;
+  // Restriction, objection (whatever the safeguarding overrides) and opt-outs suppress it too.
+  const acknowledgement =
+    deps.acknowledge && referral.sourceType === SELF_REFERRAL_TYPE
+      ? acknowledgementDecision(referral, { rights: flags, optedOut: (await deps.store.messageOptOuts(subjectIds)).map((o) => o.personId) })
+      : undefined;
 
   const saved = await deps.store.saveRoutingOutcome({
     referral: {
@@ -196,6 +216,34 @@ export async function routeMessage(deps: RoutingDeps, messageId: string): Promis
   const notDisclosedTo = decisions.filter((d) => d.decision === 'not-share').map((d) => d.recipientPartnerId);
   const sourceType = envelope.type;
   return held ? { kind: 'held', referralId, sourceType, reasons: holdReasons, jobs, notDisclosedTo } : { kind: 'routed', referralId, sourceType, deliveries: deliveries.length, jobs, notDisclosedTo };
+}
+
+/**
+ * The feedback invitation for a recipient's closure of `deliveryId`, from the delivery, the
+ * referral, the people's rights flags and opt-outs. Undefined when there is nothing to decide
+ * about: an unknown delivery (recordClosure records nothing either), a rectification delivery, or
+ * a recipient no longer in the partner registry.
+ */
+async function feedbackInvitationFor(deps: RoutingDeps, deliveryId: string, closedAt: Date): Promise<FeedbackInvitationInput | undefined> {
+  const recipient = await deps.store.deliveryRecipient(deliveryId);
+  const serviceType = recipient ? deps.partners.get(recipient)?.organisationType : undefined;
+  if (!serviceType) return undefined;
+  const base = { deliveryId, serviceType, closedAt, invitations: deps.feedbackInvitations };
+  const erased = feedbackInvitationDecision({ ...base, referral: 'erased', checks: { rights: new Map(), optedOut: [] } });
+  let stored: Awaited<ReturnType<Store['readReferral']>>;
+  try {
+    const delivery = await deps.store.getDelivery(deliveryId);
+    if (!delivery || delivery.kind !== 'referral') return undefined;
+    stored = await deps.store.readReferral(delivery.referralId);
+  } catch (err) {
+    if (err instanceof ErasedError) return erased;
+    throw err;
+  }
+  if (!stored) return erased;
+  const personIds = [...new Set(stored.people.map((p) => p.hubPersonId))];
+  const [rights, optOuts] = await Promise.all([deps.store.personRights(personIds), deps.store.messageOptOuts(personIds)]);
+  const referral = JSON.parse(stored.canonical.toString('utf8')) as CanonicalReferral;
+  return feedbackInvitationDecision({ ...base, referral, checks: { rights, optedOut: optOuts.map((o) => o.personId) } });
 }
 
 export type HoldResolution =

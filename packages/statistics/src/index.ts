@@ -66,3 +66,29 @@ export {
   FAMILY_OUTCOMES,
 } from './evaluation-extract.ts';
 export type { EvaluationExtract, EvaluationExtractStore, EvaluationManifest, EvaluationRows, ExtractColumn, ExtractSource, RightsFlags } from './evaluation-extract.ts';
+export {
+  buildFeedbackReport,
+  feedbackReportJson,
+  feedbackTable,
+  feedbackTableCsv,
+  FEEDBACK_DIMENSIONS,
+  FEEDBACK_MEAN_MINIMUM,
+  FEEDBACK_MEAN_NOTE,
+  FEEDBACK_QUESTIONS,
+  FEEDBACK_RATINGS,
+  FEEDBACK_TABLE_IDS,
+  FEEDBACK_UNKNOWN_AREA,
+  NO_ANSWERS,
+} from './feedback.ts';
+export type {
+  FeedbackAnswerRow,
+  FeedbackAnswersTable,
+  FeedbackAnswersTableJson,
+  FeedbackDimension,
+  FeedbackQuestionId,
+  FeedbackQuestionTable,
+  FeedbackQuestionTableJson,
+  FeedbackReport,
+  FeedbackReportJson,
+  FeedbackTable,
+} from './feedback.ts';

@@ -338,6 +338,81 @@ async function eraseInboundBatch(db: Db, ids: readonly string[], authority: Chec
   });
 }
 
+/** Active person-scope hold ids per person (a hold on a person keeps their feedback answers). */
+async function selectPersonHolds(q: Queryable, personIds: readonly string[]): Promise<Map<string, string[]>> {
+  const holds = new Map<string, string[]>();
+  if (personIds.length === 0) return holds;
+  const result = await q.query<{ person_id: string; hold_id: string }>(
+    `SELECT target_id::text AS person_id, id::text AS hold_id FROM legal_holds
+      WHERE released_at IS NULL AND scope = 'person' AND target_id = ANY($1::uuid[]) ORDER BY placed_at, id`,
+    [personIds],
+  );
+  for (const row of result.rows) holds.set(row.person_id, [...(holds.get(row.person_id) ?? []), row.hold_id]);
+  return holds;
+}
+
+/**
+ * One batch of family feedback erasures in one transaction: the answer's data key destroyed (when
+ * it had a comment), the person cleared, erased_at set, and an audit row per answer.
+ */
+async function eraseFeedbackBatch(db: Db, ids: readonly string[], authority: CheckedAuthority): Promise<ErasureResult[]> {
+  return db.transaction(async (tx) => {
+    await lockHoldsShared(tx);
+    const at = new Date();
+    const found = await tx.query<{ feedback_id: string; person_id: string | null; erased: boolean; has_key: boolean }>(
+      `SELECT feedback_id::text AS feedback_id, person_id::text AS person_id, erased_at IS NOT NULL AS erased, dek_wrapped IS NOT NULL AS has_key
+         FROM family_feedback WHERE feedback_id = ANY($1::uuid[]) ORDER BY feedback_id FOR UPDATE`,
+      [ids],
+    );
+    const rows = new Map(found.rows.map((row) => [row.feedback_id, row]));
+    const holds = await selectPersonHolds(tx, [...new Set(found.rows.filter((r) => !r.erased && r.person_id !== null).map((r) => r.person_id as string))]);
+    const results = new Map<string, ErasureResult>();
+    const erase: string[] = [];
+    for (const id of ids) {
+      const row = rows.get(id);
+      const held = row?.person_id ? holds.get(row.person_id) : undefined;
+      if (!row) results.set(id, { recordClass: 'family-feedback', id, outcome: 'not-found' });
+      else if (row.erased) results.set(id, { recordClass: 'family-feedback', id, outcome: 'already-erased' });
+      else if (held) results.set(id, { recordClass: 'family-feedback', id, outcome: 'held', holdIds: held });
+      else erase.push(id);
+    }
+    if (erase.length === 0) return ids.map((id) => results.get(id) as ErasureResult);
+    // An answer without free text has no key to destroy (its key columns stay NULL).
+    await tx.query(
+      `UPDATE family_feedback
+          SET dek_wrapped = CASE WHEN dek_wrapped IS NULL THEN NULL ELSE ''::bytea END,
+              dek_iv = CASE WHEN dek_iv IS NULL THEN NULL ELSE ''::bytea END,
+              dek_tag = CASE WHEN dek_tag IS NULL THEN NULL ELSE ''::bytea END,
+              person_id = NULL, erased_at = $2::timestamptz
+        WHERE feedback_id = ANY($1::uuid[])`,
+      [erase, at],
+    );
+    const audit: AuditRow[] = [];
+    for (const id of erase) {
+      const counts: ErasureCounts = { keysDestroyed: (rows.get(id) as { has_key: boolean }).has_key ? 1 : 0, payloads: 0, deliveriesClosed: 0 };
+      audit.push({
+        at,
+        actor: authority.actor,
+        role: authority.role,
+        action: 'erasure',
+        targetType: 'family-feedback',
+        targetId: id,
+        reason: authority.reason,
+        details: {
+          reasonCode: authority.reasonCode,
+          ...(authority.ruleId ? { rule: authority.ruleId } : {}),
+          ...(authority.runId ? { runId: authority.runId } : {}),
+          keysDestroyed: counts.keysDestroyed,
+          personUnlinked: (rows.get(id) as { person_id: string | null }).person_id !== null,
+        },
+      });
+      results.set(id, { recordClass: 'family-feedback', id, outcome: 'erased', counts });
+    }
+    await insertAuditRows(tx, audit);
+    return ids.map((id) => results.get(id) as ErasureResult);
+  });
+}
+
 /** A row of `erasures` as TOMBSTONE_COLUMNS selects it (shared with the subject access snapshot). */
 export interface TombstoneDbRow {
   id: string;
@@ -473,6 +548,15 @@ export function createErasureStore(deps: { db: Db; masterKeys: MasterKeys; asser
       const checked = checkAuthority(authority);
       const results = new Map<string, ErasureResult>();
       for (const batch of batches([...ids].sort(), ERASE_BATCH)) for (const r of await eraseInboundBatch(db, batch, checked)) results.set(r.id, r);
+      return ids.map((id) => results.get(id) as ErasureResult);
+    },
+
+    async eraseFamilyFeedback(feedbackIds, authority) {
+      assertOpen();
+      const ids = [...new Set(requireUuidArray(feedbackIds, 'feedbackIds'))];
+      const checked = checkAuthority(authority);
+      const results = new Map<string, ErasureResult>();
+      for (const batch of batches([...ids].sort(), ERASE_BATCH)) for (const r of await eraseFeedbackBatch(db, batch, checked)) results.set(r.id, r);
       return ids.map((id) => results.get(id) as ErasureResult);
     },
 
@@ -627,13 +711,14 @@ export function createErasureStore(deps: { db: Db; masterKeys: MasterKeys; asser
 
     async retentionCounts() {
       assertOpen();
-      const result = await db.query<{ referrals: number; inbound: number }>(
+      const result = await db.query<{ referrals: number; inbound: number; feedback: number }>(
         `SELECT (SELECT count(*) FROM referrals WHERE erased_at IS NULL)::integer AS referrals,
                 (SELECT count(*) FROM inbound_messages m WHERE m.erased_at IS NULL
-                    AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.message_id = m.message_id))::integer AS inbound`,
+                    AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.message_id = m.message_id))::integer AS inbound,
+                (SELECT count(*) FROM family_feedback WHERE erased_at IS NULL)::integer AS feedback`,
       );
       const row = result.rows[0];
-      return { referrals: row?.referrals ?? 0, inboundMessages: row?.inbound ?? 0 };
+      return { referrals: row?.referrals ?? 0, inboundMessages: row?.inbound ?? 0, familyFeedback: row?.feedback ?? 0 };
     },
 
     async retentionReferralPage(page) {
@@ -704,6 +789,24 @@ export function createErasureStore(deps: { db: Db; masterKeys: MasterKeys; asser
         [after, before, limit],
       );
       return result.rows.map((row) => ({ messageId: row.message_id, type: row.type, receivedAt: new Date(row.received_at) }));
+    },
+
+    async retentionFeedbackPage(page) {
+      assertOpen();
+      const limit = requireNonNegativeInteger(page?.limit, 'limit');
+      if (limit < 1 || limit > 10_000) throw new TypeError('limit must be from 1 to 10000');
+      const after = page.after === undefined ? null : requireUuid(page.after, 'after');
+      const before = requireDate(page.submittedBefore, 'submittedBefore');
+      const result = await db.query<{ feedback_id: string; submitted_at: Date; hold_ids: string[] | null }>(
+        `SELECT f.feedback_id::text AS feedback_id, f.submitted_at,
+                (SELECT array_agg(h.id::text ORDER BY h.placed_at, h.id) FROM legal_holds h
+                  WHERE h.released_at IS NULL AND h.scope = 'person' AND h.target_id = f.person_id)::text[] AS hold_ids
+           FROM family_feedback f
+          WHERE f.erased_at IS NULL AND f.submitted_at < $2::timestamptz AND ($1::uuid IS NULL OR f.feedback_id > $1::uuid)
+          ORDER BY f.feedback_id LIMIT $3`,
+        [after, before, limit],
+      );
+      return result.rows.map((row) => ({ feedbackId: row.feedback_id, submittedAt: new Date(row.submitted_at), heldBy: row.hold_ids ?? [] }));
     },
 
     async countRowsOlderThan(table, before) {

@@ -27,6 +27,11 @@ export type ErasureAuthority =
     };
 
 export type RecordClass = 'referral' | 'inbound-message';
+/**
+ * Every class the hub erases: a family's feedback answer too (issue 6). An erased answer is its own
+ * evidence (erased_at, its key and person gone; audit row per answer): it has no tombstone row.
+ */
+export type ErasableRecordClass = RecordClass | 'family-feedback';
 
 export type ErasureOutcome =
   /** The data key(s) were destroyed in this call. */
@@ -48,7 +53,7 @@ export interface ErasureCounts {
 }
 
 export interface ErasureResult {
-  recordClass: RecordClass;
+  recordClass: ErasableRecordClass;
   id: string;
   outcome: ErasureOutcome;
   /** Active legal holds that refused it (outcome `held`). */
@@ -125,6 +130,14 @@ export interface RetentionInboundRow {
   receivedAt: Date;
 }
 
+/** One family feedback answer not yet erased (page of `retentionFeedbackPage`): no person, no text. */
+export interface RetentionFeedbackRow {
+  feedbackId: string;
+  submittedAt: Date;
+  /** Active legal holds on the person the answer came from (a hold on a person keeps their answers). */
+  heldBy: string[];
+}
+
 export type RetentionRunMode = 'dry-run' | 'erase';
 export type RetentionRunTrigger = 'schedule' | 'console' | 'cli';
 export type RetentionRunStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -180,6 +193,15 @@ export interface ErasureStore {
   /** The same for inbound messages that never became a referral (no ledger row: no referral). */
   eraseInboundMessages(messageIds: readonly string[], authority: ErasureAuthority): Promise<ErasureResult[]>;
   /**
+   * Erases family feedback answers (issue 6): destroys each answer's wrapped data key (its free
+   * text can no longer be read), clears the person it came from and sets erased_at, with an
+   * `erasure` audit row per answer in the same transaction. The ratings, service type, area and
+   * month stay for anonymised statistics. An answer from a person under an active legal hold is
+   * refused (`held`). No ledger row (nothing was disclosed) and no tombstone row (the answer row
+   * itself is the evidence).
+   */
+  eraseFamilyFeedback(feedbackIds: readonly string[], authority: ErasureAuthority): Promise<ErasureResult[]>;
+  /**
    * Closes a delivery (pending or dead) of an erased referral without sending it: the action and a
    * `not-disclosed` ledger row, decided by whoever erased the referral. False when it is not such
    * a delivery (or is closed already).
@@ -202,11 +224,13 @@ export interface ErasureStore {
   activeLegalHolds(referralIds: readonly string[]): Promise<Map<string, string[]>>;
 
   /** How many records the planner will walk (for progress). */
-  retentionCounts(): Promise<{ referrals: number; inboundMessages: number }>;
+  retentionCounts(): Promise<{ referrals: number; inboundMessages: number; familyFeedback: number }>;
   /** Referrals not erased, in id order after `after`, decrypted for the planner. */
   retentionReferralPage(page: { after?: string; limit: number }): Promise<RetentionReferralRow[]>;
   /** Inbound messages not erased and never routed, received before `receivedBefore`, in id order after `after`. */
   retentionInboundPage(page: { after?: string; limit: number; receivedBefore: Date }): Promise<RetentionInboundRow[]>;
+  /** Family feedback answers not erased, submitted before `submittedBefore`, in id order after `after`. */
+  retentionFeedbackPage(page: { after?: string; limit: number; submittedBefore: Date }): Promise<RetentionFeedbackRow[]>;
   /** Ledger or audit rows older than `before` (report-only classes: they are never deleted). */
   countRowsOlderThan(table: 'ledger' | 'audit', before: Date): Promise<{ count: number; oldestAt: Date | null }>;
 

@@ -29,6 +29,19 @@ export type { LedgerBreak, LedgerEntry, LedgerQuery, LedgerVerification, VerifyO
 export type { StoreLogger } from './db.ts';
 export type { AcknowledgementChannel, AcknowledgementInput, AcknowledgementStatus, AcknowledgementStore, StoredAcknowledgement } from './acknowledgement-store.ts';
 export { ACKNOWLEDGE_JOB_NAME, ACKNOWLEDGE_QUEUE } from './acknowledgement-store.ts';
+export type {
+  FeedbackAnswerInput,
+  FeedbackAnswerStore,
+  FeedbackInvitationInput,
+  FeedbackInvitationStatus,
+  FeedbackInvitationStore,
+  FeedbackStatisticsRow,
+  MessageOptOut,
+  MessageOptOutSource,
+  StoredFeedbackInvitation,
+  SubjectAccessFeedback,
+} from './feedback-types.ts';
+export { FEEDBACK_INVITE_JOB_NAME, FEEDBACK_INVITE_QUEUE } from './feedback-types.ts';
 export { DecryptionError, ErasedError, KeyringError, NotFoundError, StoreUnavailableError } from './errors.ts';
 export { parseKeyring, loadMasterKeys, openEnvelope, sealEnvelope } from './crypto.ts';
 export type { Envelope, Keyring, MasterKeys } from './crypto.ts';
@@ -61,12 +74,14 @@ export type {
   SubjectAccessDelivery,
   SubjectAccessEvaluationExtract,
   SubjectAccessExtensionInput,
+  SubjectAccessFeedbackAnswer,
   SubjectAccessRecords,
   SubjectAccessRectification,
   SubjectAccessReferral,
   SubjectAccessRights,
   SubjectAccessRightsChange,
   SubjectAccessRequest,
+  SubjectAccessSignpostShare,
   SubjectAccessStatus,
   SubjectAccessStore,
 } from './sar-types.ts';
@@ -90,6 +105,7 @@ export { RectificationConflictError, RIGHTS_ACTIONS } from './rights-types.ts';
 export { RECTIFICATION_PURPOSE, RIGHTS_REASON_MAX } from './rights-store.ts';
 export type {
   AuditActor,
+  ErasableRecordClass,
   ErasureAuthority,
   ErasureCounts,
   ErasureOutcome,
@@ -100,6 +116,7 @@ export type {
   LegalHoldInput,
   LegalHoldScope,
   RecordClass,
+  RetentionFeedbackRow,
   RetentionInboundRow,
   RetentionReferralRow,
   RetentionRunInput,

@@ -82,7 +82,8 @@ export function rectificationContext(referralId: string, rectificationId: string
   return `referrals/${referralId}/rectifications/${rectificationId}`;
 }
 
-interface RightsDbRow {
+/** A row of `person_rights` as RIGHTS_COLUMNS selects it (alias `pr`; shared with the subject access snapshot). */
+export interface RightsDbRow {
   person_id: string;
   restricted_at: Date | null;
   restricted_by: string | null;
@@ -96,7 +97,7 @@ interface RightsDbRow {
   updated_at: Date;
 }
 
-const RIGHTS_COLUMNS = `pr.person_id::text AS person_id, pr.restricted_at, pr.restricted_by, pr.objected_at, pr.objected_by,
+export const RIGHTS_COLUMNS = `pr.person_id::text AS person_id, pr.restricted_at, pr.restricted_by, pr.objected_at, pr.objected_by,
   pr.override_at, pr.override_by, pr.override_until, pr.override_history_id::text AS override_history_id,
   (pr.override_at IS NOT NULL AND (pr.override_until IS NULL OR pr.override_until > now())) AS override_active, pr.updated_at`;
 
@@ -110,7 +111,7 @@ function toFlags(row: RightsDbRow): PersonRightsFlags {
   };
 }
 
-function toState(row: RightsDbRow): PersonRightsState {
+export function toState(row: RightsDbRow): PersonRightsState {
   return {
     personId: row.person_id,
     restricted: row.restricted_at && row.restricted_by ? { at: row.restricted_at, by: row.restricted_by } : null,

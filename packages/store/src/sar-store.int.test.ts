@@ -1,13 +1,15 @@
 // Subject access in the store, on PostgreSQL and PGlite: the name + date of birth blind index
 // (never merging people), NHS number search, the backfill, the export snapshot checked against
 // the ledger, and the register of requests with the database's own check of the due dates.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDataKey, loadMasterKeys, sealWithDataKey } from './crypto.ts';
+import { feedbackCommentContext, feedbackKeyContext } from './feedback-answers-store.ts';
 import { nameDobKey, normaliseNamePart } from './name-dob-index.ts';
 import { routingOutcome } from './routing-test-fixtures.ts';
 import { SubjectAccessRequestError } from './sar-types.ts';
 import type { Backend, OpenedStore } from './test-backends.ts';
-import { backendNames, columnsContaining, createBackend, resetTables } from './test-backends.ts';
+import { backendNames, columnsContaining, createBackend, resetTables, testKeyring } from './test-backends.ts';
 import { uuidv7 } from './uuid.ts';
 
 interface Person {
@@ -43,10 +45,13 @@ describe('the name + date of birth key', () => {
 describe.each(backendNames)('subject access store on %s', (backendName) => {
   let backend: Backend;
   let main: OpenedStore;
+  // Known keys, so that the test can seal a feedback comment as the answer side does.
+  const keyring = testKeyring();
+  const masterKeys = loadMasterKeys(keyring);
 
   beforeAll(async () => {
     backend = createBackend(backendName);
-    main = await backend.open();
+    main = await backend.open({ keyring });
     await main.store.migrate();
   });
 
@@ -272,6 +277,104 @@ describe.each(backendNames)('subject access store on %s', (backendName) => {
 
     const text = JSON.stringify(records);
     for (const canary of ['mum-reason-not-janes', 'mum-correction-not-janes', 'mum-hold-not-janes']) expect(text, canary).not.toContain(canary);
+  });
+
+  it('reads the person’s feedback (comments decrypted, or erased), messages about their referrals, their opt-out and signpost shares', async () => {
+    const first = await routed(jane, mum, { nhsNumber: '9434765919', shares: ['family-support'] });
+    const other = await routed({ givenName: 'Ola', familyName: 'Nowak', dateOfBirth: '2014-01-01' }, { givenName: 'Ewa', familyName: 'Nowak', dateOfBirth: '1984-01-01' }, { shares: ['family-support'] });
+    const personId = first.personIds[0] as string;
+    const mumId = first.personIds[1] as string;
+
+    async function feedback(owner: string, submittedAt: string, comment?: string, damage?: 'erase' | 'tamper'): Promise<string> {
+      const id = uuidv7();
+      let sealed: unknown[] = [null, null, null, null, null, null, null];
+      if (comment !== undefined) {
+        const { dataKey, wrapped } = createDataKey(masterKeys, feedbackKeyContext(id));
+        const value = sealWithDataKey(dataKey, feedbackCommentContext(id), Buffer.from(comment, 'utf8'));
+        dataKey.fill(0);
+        sealed = [wrapped.keyId, damage === 'erase' ? Buffer.alloc(0) : wrapped.wrappedKey, wrapped.wrapIv, wrapped.wrapTag, value.iv, damage === 'tamper' ? Buffer.alloc(16) : value.tag, value.ciphertext];
+      }
+      await main.db.query(
+        `INSERT INTO family_feedback (feedback_id, person_id, service_type, postcode_district, month, submitted_at, ratings, key_id, dek_wrapped, dek_iv, dek_tag, comment_iv, comment_tag, comment_ciphertext, erased_at)
+         VALUES ($1::uuid, $2::uuid, 'social-care', 'M14', date_trunc('month', $3::timestamptz)::date, $3::timestamptz, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [id, owner, submittedAt, JSON.stringify({ overall: 4, listened: 5 }), ...sealed, damage === 'erase' ? new Date() : null],
+      );
+      return id;
+    }
+    const kept = await feedback(personId, '2026-03-01T10:00:00Z', 'The worker listened. Thank you!');
+    const erased = await feedback(personId, '2026-03-02T10:00:00Z', 'erased-comment-text', 'erase');
+    const plain = await feedback(personId, '2026-03-03T10:00:00Z');
+    const tampered = await feedback(personId, '2026-03-04T10:00:00Z', 'tampered-comment-text', 'tamper');
+    await feedback(mumId, '2026-03-05T10:00:00Z', 'mum-comment-not-janes');
+
+    // An invitation about Jane's referral, sent to her mother, with a token (only its hash is kept).
+    const tokenSha256 = randomBytes(32);
+    const invitationId = uuidv7();
+    await main.db.query(
+      `INSERT INTO feedback_invitations (invitation_id, referral_id, delivery_id, service_type, postcode_district, decision, reason_code, channel, status, outcome_code,
+                                         attempts, decided_at, due_at, finished_at, person_id, token_sha256, token_expires_at)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, 'social-care', 'M14', 'scheduled', 'EMAIL', 'email', 'sent', 'delivered', 1, '2026-02-01T10:00:00Z', '2026-02-15T10:00:00Z', '2026-02-15T10:00:05Z', $4::uuid, $5, '2026-03-15T10:00:00Z')`,
+      [invitationId, first.referralId, first.deliveries.get('family-support'), mumId, tokenSha256],
+    );
+    await main.db.query(
+      `INSERT INTO feedback_invitations (invitation_id, referral_id, delivery_id, service_type, decision, reason_code, status, decided_at, due_at)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, 'social-care', 'suppressed', 'CONTACT_UNSAFE', 'suppressed', now(), now())`,
+      [uuidv7(), other.referralId, other.deliveries.get('family-support')],
+    );
+    for (const r of [first, other]) {
+      await main.db.query(
+        `INSERT INTO family_acknowledgements (acknowledgement_id, referral_id, decision, reason_code, status, decided_at) VALUES ($1::uuid, $2::uuid, 'suppressed', 'CONTACT_UNSAFE', 'suppressed', '2026-01-05T10:00:00Z')`,
+        [uuidv7(), r.referralId],
+      );
+      await main.db.query(
+        `INSERT INTO signpost_shares (id, referral_id, service_id, service_name, service_url, operator_id, shared_at) VALUES ($1::uuid, $2::uuid, 'svc-1', 'Young Carers Group', 'https://directory.example/svc-1', 'operator.one', '2026-01-06T10:00:00Z')`,
+        [uuidv7(), r.referralId],
+      );
+    }
+    await main.db.query(`INSERT INTO family_message_opt_outs (person_id, opted_out_at, source) VALUES ($1::uuid, '2026-03-01T10:00:00Z', 'feedback-response')`, [personId]);
+    await main.db.query(`INSERT INTO family_message_opt_outs (person_id, opted_out_at, source, recorded_by) VALUES ($1::uuid, '2026-03-01T10:00:00Z', 'console', 'operator.one')`, [mumId]);
+
+    const records = await main.store.subjectAccessRecords(personId);
+    expect(records?.feedback).toEqual([
+      { feedbackId: kept, submittedAt: new Date('2026-03-01T10:00:00Z'), serviceType: 'social-care', ratings: { overall: 4, listened: 5 }, comment: 'The worker listened. Thank you!', commentErased: false, commentUnreadable: false },
+      { feedbackId: erased, submittedAt: new Date('2026-03-02T10:00:00Z'), serviceType: 'social-care', ratings: { overall: 4, listened: 5 }, comment: null, commentErased: true, commentUnreadable: false },
+      { feedbackId: plain, submittedAt: new Date('2026-03-03T10:00:00Z'), serviceType: 'social-care', ratings: { overall: 4, listened: 5 }, comment: null, commentErased: false, commentUnreadable: false },
+      { feedbackId: tampered, submittedAt: new Date('2026-03-04T10:00:00Z'), serviceType: 'social-care', ratings: { overall: 4, listened: 5 }, comment: null, commentErased: false, commentUnreadable: true },
+    ]);
+    expect(records?.feedbackInvitations).toEqual([
+      {
+        invitationId,
+        referralId: first.referralId,
+        deliveryId: first.deliveries.get('family-support'),
+        serviceType: 'social-care',
+        postcodeDistrict: 'M14',
+        decision: 'scheduled',
+        reasonCode: 'EMAIL',
+        channel: 'email',
+        status: 'sent',
+        outcomeCode: 'delivered',
+        notificationId: null,
+        attempts: 1,
+        decidedAt: new Date('2026-02-01T10:00:00Z'),
+        dueAt: new Date('2026-02-15T10:00:00Z'),
+        finishedAt: new Date('2026-02-15T10:00:05Z'),
+        personId: mumId,
+        tokenExpiresAt: new Date('2026-03-15T10:00:00Z'),
+        tokenUsedAt: null,
+      },
+    ]);
+    expect(records?.acknowledgements).toEqual([expect.objectContaining({ referralId: first.referralId, decision: 'suppressed', reasonCode: 'CONTACT_UNSAFE', status: 'suppressed', channel: null })]);
+    expect(records?.messageOptOut).toEqual({ personId, optedOutAt: new Date('2026-03-01T10:00:00Z'), source: 'feedback-response', recordedBy: null });
+    expect(records?.signpostShares).toEqual([
+      { shareId: expect.any(String), referralId: first.referralId, serviceId: 'svc-1', serviceName: 'Young Carers Group', serviceUrl: 'https://directory.example/svc-1', operatorId: 'operator.one', sharedAt: new Date('2026-01-06T10:00:00Z') },
+    ]);
+
+    const text = JSON.stringify(records);
+    for (const canary of ['mum-comment-not-janes', 'erased-comment-text', 'tampered-comment-text', tokenSha256.toString('hex'), tokenSha256.toString('base64'), other.referralId]) expect(text, canary).not.toContain(canary);
+    // The mother's own snapshot has her invitation and her opt-out, not Jane's feedback.
+    const mums = await main.store.subjectAccessRecords(mumId);
+    expect(mums?.feedback.map((f) => f.comment)).toEqual(['mum-comment-not-janes']);
+    expect(mums?.messageOptOut).toMatchObject({ source: 'console', recordedBy: 'operator.one' });
   });
 
   it('records requests with due dates the database checks: month ends, leap years, 31 January', async () => {

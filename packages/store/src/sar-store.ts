@@ -14,22 +14,28 @@ import type { LegalHold, Tombstone } from './erasure-types.ts';
 import { DecryptionError, ErasedError, NotFoundError } from './errors.ts';
 import { calendarDate, insertNameDobIndex, nameDobKey, nameDobRowsFromCanonical, normaliseNamePart } from './name-dob-index.ts';
 import { canonicalContext, referralKeyContext } from './referrals.ts';
-import { openRightsReason, rectificationContext, RIGHTS_HISTORY_COLUMNS, type RightsHistoryDbRow } from './rights-store.ts';
-import type { PersonRightsState, RecipientPropagation } from './rights-types.ts';
+import type { StoredAcknowledgement } from './acknowledgement-store.ts';
+import { openFeedbackComment, type SealedFeedbackComment } from './feedback-answers-store.ts';
+import type { MessageOptOut, StoredFeedbackInvitation } from './feedback-types.ts';
+import { openRightsReason, rectificationContext, RIGHTS_COLUMNS, RIGHTS_HISTORY_COLUMNS, toState, type RightsDbRow, type RightsHistoryDbRow } from './rights-store.ts';
+import type { RecipientPropagation } from './rights-types.ts';
 import type { DeliveryStatus, FeedbackKind, ReferralStatus, ReferralUrgency } from './routing-types.ts';
 import type {
   ExtensionReason,
   PersonCandidate,
   SubjectAccessDelivery,
   SubjectAccessEvaluationExtract,
+  SubjectAccessFeedbackAnswer,
   SubjectAccessRecords,
   SubjectAccessRectification,
   SubjectAccessReferral,
   SubjectAccessRightsChange,
   SubjectAccessRequest,
+  SubjectAccessSignpostShare,
   SubjectAccessStatus,
   SubjectAccessStore,
 } from './sar-types.ts';
+import { EVALUATION_EXTRACT_COLUMNS, toStoredEvaluationExtract, type EvaluationExtractDbRow } from './statistics-store.ts';
 import { EXTENSION_REASONS, SubjectAccessRequestError } from './sar-types.ts';
 import { uuidv7 } from './uuid.ts';
 
@@ -459,6 +465,11 @@ async function readRecords(q: Queryable, masterKeys: MasterKeys, personId: strin
     legalHolds: await readLegalHolds(q, personId, referralIds),
     requests: (await q.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM subject_access_requests WHERE person_id = $1::uuid ORDER BY received_on, created_at, id`, [personId])).rows.map(toRequest),
     evaluationExtracts: await readEvaluationExtracts(q, ledger),
+    feedback: await readFeedback(q, masterKeys, personId),
+    feedbackInvitations: await readFeedbackInvitations(q, personId, referralIds),
+    acknowledgements: await readAcknowledgements(q, referralIds),
+    messageOptOut: await readMessageOptOut(q, personId),
+    signpostShares: await readSignpostShares(q, referralIds),
   };
 }
 
@@ -489,36 +500,9 @@ interface PropagationDbRow {
 
 /** The person's flags (as RightsStore.personRightsState) and every change, oldest first, reasons decrypted. */
 async function readRights(q: Queryable, masterKeys: MasterKeys, personId: string): Promise<SubjectAccessRecords['rights']> {
-  const flags = await q.query<{
-    restricted_at: Date | null;
-    restricted_by: string | null;
-    objected_at: Date | null;
-    objected_by: string | null;
-    override_at: Date | null;
-    override_by: string | null;
-    override_until: Date | null;
-    override_history_id: string | null;
-    override_active: boolean;
-    updated_at: Date;
-  }>(
-    `SELECT restricted_at, restricted_by, objected_at, objected_by, override_at, override_by, override_until, override_history_id::text AS override_history_id,
-            (override_at IS NOT NULL AND (override_until IS NULL OR override_until > now())) AS override_active, updated_at
-       FROM person_rights WHERE person_id = $1::uuid`,
-    [personId],
-  );
+  const flags = await q.query<RightsDbRow>(`SELECT ${RIGHTS_COLUMNS} FROM person_rights pr WHERE pr.person_id = $1::uuid`, [personId]);
   const row = flags.rows[0];
-  const state: PersonRightsState | null = row
-    ? {
-        personId,
-        restricted: row.restricted_at && row.restricted_by ? { at: row.restricted_at, by: row.restricted_by } : null,
-        objected: row.objected_at && row.objected_by ? { at: row.objected_at, by: row.objected_by } : null,
-        override:
-          row.override_at && row.override_by && row.override_history_id
-            ? { at: row.override_at, by: row.override_by, until: row.override_until, historyId: row.override_history_id, active: row.override_active }
-            : null,
-        updatedAt: row.updated_at,
-      }
-    : null;
+  const state = row ? toState(row) : null;
   const history = await q.query<RightsHistoryDbRow>(`SELECT ${RIGHTS_HISTORY_COLUMNS} FROM person_rights_history WHERE person_id = $1::uuid ORDER BY at, id`, [personId]);
   return {
     state,
@@ -580,36 +564,175 @@ async function readLegalHolds(q: Queryable, personId: string, referralIds: reado
 
 /** The evaluation extracts recorded by the person's ledger rows. */
 async function readEvaluationExtracts(q: Queryable, ledger: readonly LedgerEntry[]): Promise<SubjectAccessEvaluationExtract[]> {
-  const result = await q.query<{
-    id: string;
-    period_from: string;
-    period_to: string;
-    created_at: Date;
-    created_by: string;
-    recipient_partner_id: string;
-    purpose: string;
-    art6: string;
-    file_name: string;
-    csv_sha256: string;
-    ledger_entry_id: string;
-  }>(
-    `SELECT id::text AS id, to_char(period_from, 'YYYY-MM-DD') AS period_from, to_char(period_to, 'YYYY-MM-DD') AS period_to, created_at, created_by,
-            recipient_partner_id, purpose, art6, file_name, csv_sha256, ledger_entry_id::text AS ledger_entry_id
-       FROM evaluation_extracts WHERE ledger_entry_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+  const result = await q.query<EvaluationExtractDbRow>(
+    `SELECT ${EVALUATION_EXTRACT_COLUMNS} FROM evaluation_extracts WHERE ledger_entry_id = ANY($1::uuid[]) ORDER BY created_at, id`,
     [ledger.map((e) => e.id)],
   );
+  return result.rows.map((row) => {
+    const x = toStoredEvaluationExtract(row);
+    return {
+      extractId: x.extractId,
+      periodFrom: x.periodFrom,
+      periodTo: x.periodTo,
+      createdAt: x.createdAt,
+      createdBy: x.createdBy,
+      recipientPartnerId: x.recipientPartnerId,
+      purpose: x.purpose,
+      art6: x.art6,
+      fileName: x.fileName,
+      csvSha256: x.csvSha256,
+      ledgerEntryId: x.ledgerEntryId,
+    };
+  });
+}
+
+interface FeedbackDbRow extends SealedFeedbackComment {
+  feedback_id: string;
+  service_type: string;
+  submitted_at: Date;
+  ratings: unknown;
+  erased_at: Date | null;
+}
+
+function ratingsOf(value: unknown): Record<string, number> {
+  const raw = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  const ratings: Record<string, number> = {};
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const [question, rating] of Object.entries(raw)) if (typeof rating === 'number') ratings[question] = rating;
+  }
+  return ratings;
+}
+
+/** The person's feedback answers, each comment decrypted under the answer's own data key (gone once that key is destroyed). */
+async function readFeedback(q: Queryable, masterKeys: MasterKeys, personId: string): Promise<SubjectAccessFeedbackAnswer[]> {
+  const result = await q.query<FeedbackDbRow>(
+    `SELECT feedback_id::text AS feedback_id, service_type, submitted_at, ratings, key_id, dek_wrapped, dek_iv, dek_tag, comment_iv, comment_tag, comment_ciphertext, erased_at
+       FROM family_feedback WHERE person_id = $1::uuid ORDER BY submitted_at, feedback_id`,
+    [personId],
+  );
+  return result.rows.map((row): SubjectAccessFeedbackAnswer => {
+    const base = { feedbackId: row.feedback_id, submittedAt: row.submitted_at, serviceType: row.service_type, ratings: ratingsOf(row.ratings) };
+    const keyDestroyed = row.key_id !== null && (row.dek_wrapped === null || row.dek_wrapped.length === 0);
+    if (row.erased_at !== null || keyDestroyed) return { ...base, comment: null, commentErased: true, commentUnreadable: false };
+    try {
+      return { ...base, comment: openFeedbackComment(masterKeys, row.feedback_id, row), commentErased: false, commentUnreadable: false };
+    } catch (err) {
+      if (!(err instanceof DecryptionError)) throw err;
+      const erased = err instanceof ErasedError;
+      return { ...base, comment: null, commentErased: erased, commentUnreadable: !erased };
+    }
+  });
+}
+
+/** Feedback invitations about these referrals, or addressed to the person: never the token's hash. */
+async function readFeedbackInvitations(q: Queryable, personId: string, referralIds: readonly string[]): Promise<StoredFeedbackInvitation[]> {
+  const result = await q.query<{
+    invitation_id: string;
+    referral_id: string;
+    delivery_id: string;
+    service_type: string;
+    postcode_district: string | null;
+    decision: 'scheduled' | 'suppressed';
+    reason_code: string;
+    channel: 'email' | 'sms' | null;
+    status: StoredFeedbackInvitation['status'];
+    outcome_code: string | null;
+    notification_id: string | null;
+    attempts: number;
+    decided_at: Date;
+    due_at: Date;
+    finished_at: Date | null;
+    person_id: string | null;
+    token_expires_at: Date | null;
+    token_used_at: Date | null;
+  }>(
+    `SELECT invitation_id::text AS invitation_id, referral_id::text AS referral_id, delivery_id::text AS delivery_id, service_type, postcode_district,
+            decision, reason_code, channel, status, outcome_code, notification_id::text AS notification_id, attempts, decided_at, due_at, finished_at,
+            person_id::text AS person_id, token_expires_at, token_used_at
+       FROM feedback_invitations
+      WHERE referral_id = ANY($1::uuid[]) OR person_id = $2::uuid
+      ORDER BY decided_at, invitation_id`,
+    [referralIds, personId],
+  );
   return result.rows.map((row) => ({
-    extractId: row.id,
-    periodFrom: row.period_from,
-    periodTo: row.period_to,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    recipientPartnerId: row.recipient_partner_id,
-    purpose: row.purpose,
-    art6: row.art6,
-    fileName: row.file_name,
-    csvSha256: row.csv_sha256,
-    ledgerEntryId: row.ledger_entry_id,
+    invitationId: row.invitation_id,
+    referralId: row.referral_id,
+    deliveryId: row.delivery_id,
+    serviceType: row.service_type,
+    postcodeDistrict: row.postcode_district,
+    decision: row.decision,
+    reasonCode: row.reason_code,
+    channel: row.channel,
+    status: row.status,
+    outcomeCode: row.outcome_code,
+    notificationId: row.notification_id,
+    attempts: row.attempts,
+    decidedAt: row.decided_at,
+    dueAt: row.due_at,
+    finishedAt: row.finished_at,
+    personId: row.person_id,
+    tokenExpiresAt: row.token_expires_at,
+    tokenUsedAt: row.token_used_at,
+  }));
+}
+
+async function readAcknowledgements(q: Queryable, referralIds: readonly string[]): Promise<StoredAcknowledgement[]> {
+  const result = await q.query<{
+    acknowledgement_id: string;
+    referral_id: string;
+    decision: StoredAcknowledgement['decision'];
+    reason_code: string;
+    channel: StoredAcknowledgement['channel'];
+    status: StoredAcknowledgement['status'];
+    outcome_code: string | null;
+    notification_id: string | null;
+    attempts: number;
+    decided_at: Date;
+    finished_at: Date | null;
+  }>(
+    `SELECT acknowledgement_id::text AS acknowledgement_id, referral_id::text AS referral_id, decision, reason_code, channel, status, outcome_code,
+            notification_id::text AS notification_id, attempts, decided_at, finished_at
+       FROM family_acknowledgements WHERE referral_id = ANY($1::uuid[]) ORDER BY decided_at, acknowledgement_id`,
+    [referralIds],
+  );
+  return result.rows.map((row) => ({
+    acknowledgementId: row.acknowledgement_id,
+    referralId: row.referral_id,
+    decision: row.decision,
+    reasonCode: row.reason_code,
+    channel: row.channel,
+    status: row.status,
+    outcomeCode: row.outcome_code,
+    notificationId: row.notification_id,
+    attempts: row.attempts,
+    decidedAt: row.decided_at,
+    finishedAt: row.finished_at,
+  }));
+}
+
+async function readMessageOptOut(q: Queryable, personId: string): Promise<MessageOptOut | null> {
+  const result = await q.query<{ opted_out_at: Date; source: MessageOptOut['source']; recorded_by: string | null }>(
+    'SELECT opted_out_at, source, recorded_by FROM family_message_opt_outs WHERE person_id = $1::uuid',
+    [personId],
+  );
+  const row = result.rows[0];
+  return row ? { personId, optedOutAt: row.opted_out_at, source: row.source, recordedBy: row.recorded_by } : null;
+}
+
+async function readSignpostShares(q: Queryable, referralIds: readonly string[]): Promise<SubjectAccessSignpostShare[]> {
+  const result = await q.query<{ id: string; referral_id: string; service_id: string; service_name: string; service_url: string | null; operator_id: string; shared_at: Date }>(
+    `SELECT id::text AS id, referral_id::text AS referral_id, service_id, service_name, service_url, operator_id, shared_at
+       FROM signpost_shares WHERE referral_id = ANY($1::uuid[]) ORDER BY shared_at, id`,
+    [referralIds],
+  );
+  return result.rows.map((row) => ({
+    shareId: row.id,
+    referralId: row.referral_id,
+    serviceId: row.service_id,
+    serviceName: row.service_name,
+    serviceUrl: row.service_url,
+    operatorId: row.operator_id,
+    sharedAt: row.shared_at,
   }));
 }
 

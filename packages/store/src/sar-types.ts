@@ -1,6 +1,8 @@
 // Types of the subject access part of the Store (UK GDPR Art 15; see SubjectAccessStore).
 import type { LedgerEntry } from '@hub/ledger';
+import type { StoredAcknowledgement } from './acknowledgement-store.ts';
 import type { LegalHold, Tombstone } from './erasure-types.ts';
+import type { MessageOptOut, StoredFeedbackInvitation, SubjectAccessFeedback } from './feedback-types.ts';
 import type { PersonRightsState, RecipientPropagation, RightsAction } from './rights-types.ts';
 import type { DeliveryStatus, FeedbackKind, LawfulBasis, ReferralStatus, ReferralUrgency } from './routing-types.ts';
 
@@ -109,6 +111,37 @@ export interface SubjectAccessRecords {
   requests: SubjectAccessRequest[];
   /** National evaluation extracts whose ledger row names the person, oldest first. */
   evaluationExtracts: SubjectAccessEvaluationExtract[];
+  /** The person's own feedback answers (family_feedback.person_id), comments decrypted, oldest first. */
+  feedback: SubjectAccessFeedbackAnswer[];
+  /**
+   * Feedback invitations about the person's referrals, or addressed to them, oldest first: codes
+   * and dates (the token's hash is never read). `personId` may be another person (the parent the
+   * invitation went to): the export builder never copies it.
+   */
+  feedbackInvitations: StoredFeedbackInvitation[];
+  /** Acknowledgements of the person's referrals (self-referrals), oldest first: codes and dates. */
+  acknowledgements: StoredAcknowledgement[];
+  /** The person's request to get no messages from the hub, if any. */
+  messageOptOut: MessageOptOut | null;
+  /** Directory services an operator recorded as shared with the family on the person's referrals, oldest first. */
+  signpostShares: SubjectAccessSignpostShare[];
+}
+
+/** A feedback answer for subject access: `commentUnreadable` when a comment exists, is not erased, and would not decrypt. */
+export interface SubjectAccessFeedbackAnswer extends SubjectAccessFeedback {
+  commentUnreadable: boolean;
+}
+
+/** A signpost_shares row: which directory service was shared with the family, by whom and when. */
+export interface SubjectAccessSignpostShare {
+  shareId: string;
+  referralId: string;
+  serviceId: string;
+  serviceName: string;
+  /** The directory's public URL for the service (from migration 0011; null for older shares). */
+  serviceUrl: string | null;
+  operatorId: string;
+  sharedAt: Date;
 }
 
 /** The person's flags (null when never set) and every change of them with its decrypted reason. */

@@ -154,6 +154,47 @@ describe.each(backendNames)('statistics store on %s', (backendName) => {
     });
   });
 
+  describe('feedbackStatistics', () => {
+    async function answer(month: string, serviceType: string, district: string | null, ratings: Record<string, number>, comment = false): Promise<string> {
+      const id = uuidv7();
+      const sealed = comment ? [Buffer.from('k1'), randomBytes(40), randomBytes(12), randomBytes(16), randomBytes(12), randomBytes(16), randomBytes(30)] : [null, null, null, null, null, null, null];
+      await main.db.query(
+        `INSERT INTO family_feedback (feedback_id, service_type, postcode_district, month, submitted_at, ratings, key_id, dek_wrapped, dek_iv, dek_tag, comment_iv, comment_tag, comment_ciphertext)
+         VALUES ($1::uuid, $2, $3, $4::date, $5::timestamptz, $6::jsonb, $7, $8, $9, $10, $11, $12, $13)`,
+        [id, serviceType, district, `${month}-01`, `${month}-15T10:00:00Z`, JSON.stringify(ratings), sealed[0] === null ? null : 'k1', ...sealed.slice(1)],
+      );
+      return id;
+    }
+
+    it('gives month, service type, district and ratings of the answers in the months asked for, and no id', async () => {
+      const ids = [
+        await answer('2025-12', 'social-care', 'M14', { overall: 1 }),
+        await answer('2026-01', 'social-care', 'M14', { overall: 5, listened: 4 }, true),
+        await answer('2026-01', 'counselling', null, { helpful: 3 }),
+        await answer('2026-02', 'social-care', 'SK4', { 'easy-to-reach': 2 }),
+        await answer('2026-03', 'social-care', 'M14', { overall: 2 }),
+        // "Do not ask me again" with no ratings: not an answer to any question, so not counted.
+        await answer('2026-01', 'social-care', 'M14', {}),
+      ];
+      const rows = await main.store.feedbackStatistics({ from: '2026-01', to: '2026-02' });
+      expect(rows).toEqual([
+        { month: '2026-01', serviceType: 'counselling', postcodeDistrict: null, ratings: { helpful: 3 } },
+        { month: '2026-01', serviceType: 'social-care', postcodeDistrict: 'M14', ratings: { overall: 5, listened: 4 } },
+        { month: '2026-02', serviceType: 'social-care', postcodeDistrict: 'SK4', ratings: { 'easy-to-reach': 2 } },
+      ]);
+      const text = JSON.stringify(rows);
+      for (const id of ids) expect(text).not.toContain(id);
+      expect(await main.store.feedbackStatistics({ from: '2026-03', to: '2026-03' })).toHaveLength(1);
+      expect(await main.store.feedbackStatistics({ from: '2024-01', to: '2024-12' })).toEqual([]);
+    });
+
+    it('refuses malformed months, naming the field', async () => {
+      await expect(main.store.feedbackStatistics({ from: '2026-1', to: '2026-02' })).rejects.toThrow(/^from must be a month YYYY-MM$/);
+      await expect(main.store.feedbackStatistics({ from: '2026-01', to: '2026-13' })).rejects.toThrow(/^to must be a month YYYY-MM$/);
+      await expect(main.store.feedbackStatistics({ from: '2026-03', to: '2026-02' })).rejects.toThrow(/from must not be after to/);
+    });
+  });
+
   describe('feedback times', () => {
     it('keeps the first acknowledgement and acceptance, even when feedback arrives out of order, and the latest status', async () => {
       const routed = await saved({ receivedAt: '2026-01-05T10:00:00Z', shares: [{ recipient: 'gp-1', deadlineAt: iso('2026-01-06T08:30:00Z') }] });

@@ -9,6 +9,7 @@ import type { MasterKeys } from './crypto.ts';
 import { openWithDataKey, unwrapDataKey } from './crypto.ts';
 import type { Db } from './db.ts';
 import { toBuffer } from './db.ts';
+import type { FeedbackStatisticsRow } from './feedback-types.ts';
 import { canonicalContext, referralKeyContext } from './referrals.ts';
 import type { DeliveryStatus, FeedbackKind, ReferralInput } from './routing-types.ts';
 import type {
@@ -30,6 +31,8 @@ const MAX_BUCKETS = 120;
 const MAX_EXTRACT_PAGE = 1000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const MAX_FEEDBACK_MONTHS = 120;
 
 function checkNeeds(value: unknown, field: string): string[] {
   if (!Array.isArray(value) || value.length > MAX_NEEDS) throw new TypeError(`${field} must be an array of at most ${MAX_NEEDS} need codes`);
@@ -145,6 +148,49 @@ function checkExtractRecord(record: EvaluationExtractRecord): EvaluationExtractR
     people: requireNonNegativeInteger(record.people, 'people'),
     peopleExcluded: requireNonNegativeInteger(record.peopleExcluded, 'peopleExcluded'),
     referrals: requireNonNegativeInteger(record.referrals, 'referrals'),
+  };
+}
+
+/** A row of `evaluation_extracts` as EVALUATION_EXTRACT_COLUMNS selects it (shared with the subject access snapshot). */
+export interface EvaluationExtractDbRow {
+  id: string;
+  period_from: string;
+  period_to: string;
+  created_at: Date;
+  created_by: string;
+  recipient_partner_id: string;
+  purpose: string;
+  art6: string;
+  file_name: string;
+  csv_sha256: string;
+  families: number;
+  people: number;
+  people_excluded: number;
+  referrals: number;
+  ledger_entry_id: string;
+}
+
+export const EVALUATION_EXTRACT_COLUMNS = `id::text AS id, to_char(period_from, 'YYYY-MM-DD') AS period_from, to_char(period_to, 'YYYY-MM-DD') AS period_to,
+  created_at, created_by, recipient_partner_id, purpose, art6, file_name, csv_sha256, families, people, people_excluded, referrals,
+  ledger_entry_id::text AS ledger_entry_id`;
+
+export function toStoredEvaluationExtract(row: EvaluationExtractDbRow): StoredEvaluationExtract {
+  return {
+    extractId: row.id,
+    periodFrom: row.period_from,
+    periodTo: row.period_to,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    recipientPartnerId: row.recipient_partner_id,
+    purpose: row.purpose,
+    art6: row.art6,
+    fileName: row.file_name,
+    csvSha256: row.csv_sha256,
+    families: row.families,
+    people: row.people,
+    peopleExcluded: row.people_excluded,
+    referrals: row.referrals,
+    ledgerEntryId: row.ledger_entry_id,
   };
 }
 
@@ -340,51 +386,41 @@ export function createStatisticsStore(deps: { db: Db; masterKeys: MasterKeys; as
       return { ledgerEntryId };
     },
 
+    async feedbackStatistics(period) {
+      assertOpen();
+      for (const key of ['from', 'to'] as const) {
+        if (typeof period?.[key] !== 'string' || !MONTH.test(period[key])) throw new TypeError(`${key} must be a month YYYY-MM`);
+      }
+      const { from, to } = period;
+      if (from > to) throw new TypeError('from must not be after to');
+      const [fy, fm] = from.split('-').map(Number) as [number, number];
+      const [ty, tm] = to.split('-').map(Number) as [number, number];
+      if ((ty - fy) * 12 + (tm - fm) + 1 > MAX_FEEDBACK_MONTHS) throw new TypeError(`the period can cover at most ${MAX_FEEDBACK_MONTHS} months`);
+      // No id, person or comment column is selected: reporting never sees them. An answer that only
+      // said "do not ask me again" has no ratings and is not an answer to any question.
+      const result = await db.query<{ month: string; service_type: string; postcode_district: string | null; ratings: unknown }>(
+        `SELECT to_char(month, 'YYYY-MM') AS month, service_type, postcode_district, ratings
+           FROM family_feedback
+          WHERE month >= $1::date AND month <= $2::date AND ratings <> '{}'::jsonb
+          ORDER BY month, service_type, postcode_district NULLS LAST, ratings::text`,
+        [`${from}-01`, `${to}-01`],
+      );
+      return result.rows.map((row): FeedbackStatisticsRow => {
+        const raw = typeof row.ratings === 'string' ? (JSON.parse(row.ratings) as unknown) : row.ratings;
+        const ratings: Record<string, number> = {};
+        if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+          for (const [question, value] of Object.entries(raw)) if (typeof value === 'number' && Number.isInteger(value)) ratings[question] = value;
+        }
+        return { month: row.month, serviceType: row.service_type, postcodeDistrict: row.postcode_district, ratings };
+      });
+    },
+
     async listEvaluationExtracts(limit) {
       assertOpen();
       const n = requireNonNegativeInteger(limit, 'limit');
       if (n < 1 || n > 1000) throw new TypeError('limit must be from 1 to 1000');
-      const result = await db.query<{
-        id: string;
-        period_from: string;
-        period_to: string;
-        created_at: Date;
-        created_by: string;
-        recipient_partner_id: string;
-        purpose: string;
-        art6: string;
-        file_name: string;
-        csv_sha256: string;
-        families: number;
-        people: number;
-        people_excluded: number;
-        referrals: number;
-        ledger_entry_id: string;
-      }>(
-        `SELECT id::text AS id, to_char(period_from, 'YYYY-MM-DD') AS period_from, to_char(period_to, 'YYYY-MM-DD') AS period_to, created_at, created_by,
-                recipient_partner_id, purpose, art6, file_name, csv_sha256, families, people, people_excluded, referrals, ledger_entry_id::text AS ledger_entry_id
-           FROM evaluation_extracts ORDER BY created_at DESC, id DESC LIMIT $1`,
-        [n],
-      );
-      return result.rows.map(
-        (row): StoredEvaluationExtract => ({
-          extractId: row.id,
-          periodFrom: row.period_from,
-          periodTo: row.period_to,
-          createdAt: row.created_at,
-          createdBy: row.created_by,
-          recipientPartnerId: row.recipient_partner_id,
-          purpose: row.purpose,
-          art6: row.art6,
-          fileName: row.file_name,
-          csvSha256: row.csv_sha256,
-          families: row.families,
-          people: row.people,
-          peopleExcluded: row.people_excluded,
-          referrals: row.referrals,
-          ledgerEntryId: row.ledger_entry_id,
-        }),
-      );
+      const result = await db.query<EvaluationExtractDbRow>(`SELECT ${EVALUATION_EXTRACT_COLUMNS} FROM evaluation_extracts ORDER BY created_at DESC, id DESC LIMIT $1`, [n]);
+      return result.rows.map(toStoredEvaluationExtract);
     },
   };
 }

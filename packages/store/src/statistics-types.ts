@@ -1,4 +1,5 @@
 // Types of the statistics, performance and evaluation-extract part of the Store (see StatisticsStore).
+import type { FeedbackStatisticsRow } from './feedback-types.ts';
 import type { DeliveryStatus, FeedbackKind } from './routing-types.ts';
 
 /** One count of referrals (or deliveries, or need mentions) for one key in one time bucket. */
@@ -130,4 +131,10 @@ export interface StatisticsStore {
   recordEvaluationExtract(record: EvaluationExtractRecord): Promise<{ ledgerEntryId: string }>;
   /** Recorded extracts, newest first. */
   listEvaluationExtracts(limit: number): Promise<StoredEvaluationExtract[]>;
+  /**
+   * Families' feedback answers whose month (the London calendar month they arrived in) is from
+   * `from` to `to`, both `YYYY-MM` and both included: month, service type, district and ratings
+   * only — no id, no person, no text — for @hub/statistics to suppress (buildFeedbackReport).
+   */
+  feedbackStatistics(period: { from: string; to: string }): Promise<FeedbackStatisticsRow[]>;
 }

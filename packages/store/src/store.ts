@@ -22,6 +22,8 @@ import { createStatisticsStore } from './statistics-store.ts';
 import { createRightsStore } from './rights-store.ts';
 import { createSignpostingStore } from './signposting-store.ts';
 import { createAcknowledgementStore } from './acknowledgement-store.ts';
+import { createFeedbackStore } from './feedback-store.ts';
+import { createFeedbackAnswersStore } from './feedback-answers-store.ts';
 import type { AcceptResult, InboundInput, Store, StoreOptions, StoredInbound } from './types.ts';
 import { UUID, uuidv7 } from './uuid.ts';
 
@@ -188,6 +190,8 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
     ...createRightsStore({ db, masterKeys, assertOpen }),
     ...createSignpostingStore({ db, assertOpen }),
     ...createAcknowledgementStore({ db, assertOpen }),
+    ...createFeedbackStore({ db, assertOpen }),
+    ...createFeedbackAnswersStore({ db, masterKeys, assertOpen }),
 
     async migrate() {
       assertOpen();

@@ -8,6 +8,7 @@ import type { SubjectAccessStore } from './sar-types.ts';
 import type { StatisticsStore } from './statistics-types.ts';
 import type { RightsStore } from './rights-types.ts';
 import type { AcknowledgementStore } from './acknowledgement-store.ts';
+import type { FeedbackAnswerStore, FeedbackInvitationStore } from './feedback-types.ts';
 
 export interface InboundInput {
   partnerId: string;
@@ -76,6 +77,11 @@ export interface SignpostShare {
   /** The console username of the operator. */
   operatorId: string;
   at: Date;
+  /**
+   * The directory's public URL for the service (http or https, at most 2000 characters), when it
+   * has one: the link an acknowledgement carries (migration 0011).
+   */
+  serviceUrl?: string;
 }
 
 export type SignpostShareInput = Omit<SignpostShare, 'id'>;
@@ -92,7 +98,7 @@ export interface StoreCounts {
   outboxPending: number;
 }
 
-export interface Store extends RoutingStore, ConsoleStore, ReadModelStore, StatisticsStore, SubjectAccessStore, RightsStore, ErasureStore, AcknowledgementStore, SignpostingStore {
+export interface Store extends RoutingStore, ConsoleStore, ReadModelStore, StatisticsStore, SubjectAccessStore, RightsStore, ErasureStore, AcknowledgementStore, SignpostingStore, FeedbackInvitationStore, FeedbackAnswerStore {
   readonly backend: 'postgres' | 'pglite';
   /** Applies pending SQL migrations; safe to call concurrently from several processes. */
   migrate(): Promise<void>;

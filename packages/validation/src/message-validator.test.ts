@@ -18,8 +18,8 @@ function codes(issues: ValidationIssue[]): string[] {
 }
 
 describe('createMessageValidator', () => {
-  it('knows the 16 types and their schema ids', () => {
-    expect(demo.knownTypes()).toHaveLength(16);
+  it('knows the 17 types and their schema ids', () => {
+    expect(demo.knownTypes()).toHaveLength(17);
     expect(demo.schemaIdFor('health.gp.referred')).toBe('https://schemas.early-help-hub.org/inbound/health.gp.referred/v1.json');
     expect(() => demo.schemaIdFor('no.such.type')).toThrow();
   });

@@ -6,6 +6,7 @@ import { assertHandled, cappedExponentialBackoff, createRedisConnection, deliver
 import type { Store } from '@hub/store';
 import { deliverOnce, type DeliverDeps } from './deliver.ts';
 import { startAcknowledgementWorker, type AcknowledgementWorker } from './acknowledge.ts';
+import { startFeedbackInviteWorker, type FeedbackInviteWorker } from './feedback-invite.ts';
 
 /** Handlers are idempotent, so a job whose worker died mid-send may simply run again. */
 const MAX_STALLS = 100;
@@ -15,6 +16,8 @@ export interface DeliveryRuntime {
   breakers: BreakerRegistry;
   /** Acknowledgements to families who self-refer; undefined when Notify is not configured. */
   acknowledgements: AcknowledgementWorker | undefined;
+  /** The `family.feedback-invite` worker (only when Notify is configured). */
+  feedbackInvitations: FeedbackInviteWorker | undefined;
   close(): Promise<void>;
 }
 
@@ -106,14 +109,19 @@ export async function startDeliveryRuntime(config: HubConfig, store: Store, logg
   }
 
   const acknowledgements = settings.notify ? startAcknowledgementWorker(config, store, logger.child({ component: 'acknowledgements' }), { notify: settings.notify }) : undefined;
+  const feedbackInvitations = settings.notify
+    ? startFeedbackInviteWorker(config, store, logger.child({ component: 'feedback-invitations' }), { notify: settings.notify, feedback: settings.feedback })
+    : undefined;
 
   return {
     workers,
     breakers,
     acknowledgements,
+    feedbackInvitations,
     async close() {
       await Promise.all([...workers.values()].map((w) => w.close()));
       await acknowledgements?.close();
+      await feedbackInvitations?.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));
       for (const c of connections) c.disconnect();
     },

@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HubConfig } from '@hub/config';
 import { problem, type HubErrorCode, type ProblemIssue } from '@hub/errors';
-import { isFeedbackType, isReferralSourceType } from '@hub/domain';
+import { FAMILY_FEEDBACK_TYPE, isFeedbackType, isReferralSourceType } from '@hub/domain';
 import { UNKNOWN_LABEL, type HubMetrics, type Logger } from '@hub/observability';
 import type { OutboxJob } from '@hub/queues';
 import type { Store } from '@hub/store';
 import type { MessageValidator } from '@hub/validation';
+import { feedbackRateLimiter, registerFeedbackRoute } from './feedback.ts';
+import { registerFeedbackForm } from './feedback-form.ts';
 import { receiveInbound, type IntakeOutcome } from './intake.ts';
 import { PartnerRateLimiter } from './rate-limit.ts';
 import { SignatureVerifier } from './signature.ts';
 
 export interface GatewayDeps {
   config: HubConfig;
-  store: Pick<Store, 'acceptInbound' | 'findInbound' | 'ping' | 'deliveryRecipient'>;
+  store: Pick<Store, 'acceptInbound' | 'findInbound' | 'ping' | 'deliveryRecipient' | 'feedbackTokenUsable' | 'submitFeedback'>;
   validator: MessageValidator;
   enqueuer: { enqueue(job: OutboxJob): void };
   logger: Logger;
@@ -28,7 +30,7 @@ const INBOUND_ROUTE = '/v1/inbound/:partnerId';
 
 /** A message type as a metric label: a catalogue type, else `unknown` (never a raw value). */
 function typeLabel(type: string | undefined): string {
-  return type !== undefined && (isReferralSourceType(type) || isFeedbackType(type)) ? type : UNKNOWN_LABEL;
+  return type !== undefined && (isReferralSourceType(type) || isFeedbackType(type) || type === FAMILY_FEEDBACK_TYPE) ? type : UNKNOWN_LABEL;
 }
 
 const RETRY_AFTER_STORAGE_SECONDS = 5;
@@ -144,6 +146,15 @@ export function buildApp(deps: GatewayDeps): FastifyInstance {
       return answer(reply, request.id, outcome);
     },
   );
+
+  // A family's answer to a feedback invitation, authenticated by the invitation's bearer token.
+  registerFeedbackRoute(
+    app,
+    { store: deps.store, validator: deps.validator, rateLimiter: feedbackRateLimiter(), ...(deps.now ? { now: deps.now } : {}), ...(metrics ? { metrics } : {}) },
+    sendProblem,
+  );
+  // The form the invitation's link opens (HUB_FEEDBACK_FORM_URL may point here); it posts to the route above.
+  registerFeedbackForm(app);
 
   function answer(reply: FastifyReply, reqId: string, outcome: IntakeOutcome): FastifyReply {
     switch (outcome.kind) {

@@ -1,6 +1,8 @@
 export { buildApp } from './app.ts';
 export type { GatewayDeps } from './app.ts';
 export { receiveInbound } from './intake.ts';
+export { receiveFeedback, FEEDBACK_ROUTE, FEEDBACK_RATE_LIMIT } from './feedback.ts';
+export type { FeedbackOutcome, FeedbackDeps, FeedbackRequest } from './feedback.ts';
 export type { IntakeOutcome, IntakeDeps, InboundRequest } from './intake.ts';
 export { startGatewayRuntime } from './runtime.ts';
 export type { GatewayRuntime } from './runtime.ts';

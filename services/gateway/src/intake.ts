@@ -142,8 +142,15 @@ async function storeChecked(
   }
 }
 
-/** `type` is set once the envelope is valid (the envelope schema lists the catalogue's types). */
-function checkBody(deps: IntakeDeps, allowedTypes: ReadonlySet<string>, body: Buffer): { type: string; data: unknown } | { rejection: Rejection; type?: string } {
+/** A body that failed one of checkBody's checks. */
+export type BodyRejection = Extract<Rejection, { kind: 'invalid-utf8' | 'malformed-json' | 'forbidden-key' | 'bad-envelope' | 'type-not-allowed' | 'invalid' }>;
+
+/**
+ * UTF-8, secure JSON parse, envelope, allowed type, then the type's schema and domain rules. Shared
+ * by partner intake and POST /v1/feedback. `type` is set once the envelope is valid (the envelope
+ * schema lists the catalogue's types).
+ */
+export function checkBody(deps: Pick<IntakeDeps, 'validator'>, allowedTypes: ReadonlySet<string>, body: Buffer): { type: string; data: unknown } | { rejection: BodyRejection; type?: string } {
   let text: string;
   try {
     text = utf8.decode(body);

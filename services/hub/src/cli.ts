@@ -17,7 +17,7 @@ const USAGE = `Usage:
   pnpm hub sar find|export|due|backfill …   (subject access; pnpm hub sar help)
   pnpm hub console hash-password   (reads the password from stdin)
   pnpm hub retention dry-run|run …, erase …, legal-hold …   (retention and erasure; pnpm hub retention help)
-  pnpm hub stats report|performance|backfill …   (anonymised statistics; pnpm hub stats help)
+  pnpm hub stats report|feedback|performance|backfill …   (anonymised statistics; pnpm hub stats help)
   pnpm hub extract --from YYYY-MM-DD --to YYYY-MM-DD --out <dir>   (national evaluation extract; pnpm hub extract --help)
 
 Signs the file's bytes with the partner's first secret from the partner registry

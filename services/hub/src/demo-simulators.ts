@@ -6,14 +6,27 @@ export interface DemoSimulators {
   webhook: WebhookSink;
   fhir: FhirServer;
   smtp: SmtpSink;
-  /** GOV.UK Notify stand-in: acknowledgements to families who self-refer. */
+  /** GOV.UK Notify stand-in: acknowledgements to families who self-refer, and feedback invitations. */
   notify: NotifySimulator;
   close(): Promise<void>;
 }
 
-/** The demo's Notify templates (as a council would set them up in Notify's web interface). */
-export function demoNotifyTemplates(emailTemplateId: string, smsTemplateId: string): Record<string, NotifyTemplate> {
+/**
+ * The demo's Notify templates (as a council would set them up in Notify's web interface): the
+ * self-referral acknowledgement and, when its ids are given, the feedback invitation.
+ */
+export function demoNotifyTemplates(emailTemplateId: string, smsTemplateId: string, feedback?: { emailTemplateId: string; smsTemplateId: string }): Record<string, NotifyTemplate> {
   return {
+    ...(feedback
+      ? {
+          [feedback.emailTemplateId]: {
+            type: 'email' as const,
+            subject: 'How was the support you received?',
+            body: 'Dear ((first_name)),\n\nWe would like to know how the support you were offered went. It takes two minutes and you do not have to answer:\n\n((link))\n\nThe link works once, until ((expiry_date)).',
+          },
+          [feedback.smsTemplateId]: { type: 'sms' as const, body: 'Hi ((first_name)), how was the support you received? Tell us (optional) by ((expiry_date)): ((link))' },
+        }
+      : {}),
     [emailTemplateId]: {
       type: 'email',
       subject: 'We have received your request for support',
@@ -52,7 +65,10 @@ export async function startDemoSimulators(config: HubConfig, env: Record<string,
     port: portOf(notifySettings?.baseUrl ?? env.SIMULATOR_NOTIFY_BASE_URL, 4012),
     serviceId: key.serviceId,
     apiKeySecret: key.secret,
-    templates: demoNotifyTemplates(notifySettings?.acknowledgementEmailTemplateId ?? DEMO_NOTIFY.acknowledgementEmailTemplateId, notifySettings?.acknowledgementSmsTemplateId ?? DEMO_NOTIFY.acknowledgementSmsTemplateId),
+    templates: demoNotifyTemplates(notifySettings?.acknowledgementEmailTemplateId ?? DEMO_NOTIFY.acknowledgementEmailTemplateId, notifySettings?.acknowledgementSmsTemplateId ?? DEMO_NOTIFY.acknowledgementSmsTemplateId, {
+      emailTemplateId: notifySettings?.feedbackEmailTemplateId ?? DEMO_NOTIFY.feedbackEmailTemplateId,
+      smsTemplateId: notifySettings?.feedbackSmsTemplateId ?? DEMO_NOTIFY.feedbackSmsTemplateId,
+    }),
   });
   return {
     webhook,

@@ -1,5 +1,6 @@
-// `pnpm hub stats`: anonymised statistics and performance against targets as CSV/JSON (the same
-// suppressed figures as the console's /statistics and /performance), and the backfill of the
+// `pnpm hub stats`: anonymised statistics, families' feedback and performance against targets as
+// CSV/JSON (the same suppressed figures as the console's /statistics, /statistics/feedback and
+// /performance), and the backfill of the
 // statistics dimensions (needs, postcode district) for referrals routed before they were recorded.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,9 +9,13 @@ import { ConfigError, loadConfig, type HubConfig } from '@hub/config';
 import { statisticsDimensions } from '@hub/routing';
 import { createStore, type Store } from '@hub/store';
 import {
+  buildFeedbackReport,
   buildPerformanceReport,
   buildStatisticsReport,
   defaultPeriod,
+  feedbackReportJson,
+  feedbackTableCsv,
+  FEEDBACK_TABLE_IDS,
   monthBuckets,
   parsePeriod,
   performanceCsv,
@@ -26,6 +31,7 @@ import {
 
 const USAGE = `Usage:
   pnpm hub stats report [--from YYYY-MM-DD --to YYYY-MM-DD] [--table ${STATISTICS_TABLE_IDS.join('|')} | --json] [--out <file>]
+  pnpm hub stats feedback [--from YYYY-MM-DD --to YYYY-MM-DD] [--table <id> | --json] [--out <file>]
   pnpm hub stats performance [--from YYYY-MM-DD --to YYYY-MM-DD] [--section ${PERFORMANCE_SECTIONS.join('|')}] [--out <file>]
   pnpm hub stats backfill [--batch-size 200]
 
@@ -33,6 +39,12 @@ report: anonymised counts of referrals received from --from up to (not including
 dates; default the last twelve months) by source type, need, postcode district and outcome, per
 month, small-number suppressed (1–7 shown as *, others rounded to 5, secondary suppression).
 One table as CSV (--table, default source-type) or every table as JSON (--json).
+
+feedback: families' ratings of the services that supported them, by service type and by postcode
+district, per month (counted by the calendar month each answer arrived in), suppressed the same
+way; a mean rating only where at least 8 answered and no figure of its row is hidden. One table as
+CSV (--table, default service-type-answers; one of ${FEEDBACK_TABLE_IDS.join(', ')}) or every
+table as JSON (--json).
 
 performance: time to acknowledge and accept per recipient or per source type, the share
 acknowledged within one working day (Working Together 2023), or the Operation Encompass on-time
@@ -78,7 +90,7 @@ async function openStore(config: HubConfig, schema: string | undefined): Promise
 /** `hub stats …`: returns the process exit status. */
 export async function statsCommand(argv: string[]): Promise<number> {
   const [subcommand, ...rest] = argv;
-  if (subcommand !== 'report' && subcommand !== 'performance' && subcommand !== 'backfill') {
+  if (subcommand !== 'report' && subcommand !== 'feedback' && subcommand !== 'performance' && subcommand !== 'backfill') {
     console.error(USAGE);
     return subcommand === undefined || subcommand === 'help' || subcommand === '--help' ? 0 : 2;
   }
@@ -106,9 +118,10 @@ export async function statsCommand(argv: string[]): Promise<number> {
     for (const problem of period) console.error(`hub stats: ${problem}`);
     return 2;
   }
-  const table = values.table ?? 'source-type';
-  if (!(STATISTICS_TABLE_IDS as readonly string[]).includes(table)) {
-    console.error(`hub stats: --table must be one of ${STATISTICS_TABLE_IDS.join(', ')}`);
+  const tableIds: readonly string[] = subcommand === 'feedback' ? FEEDBACK_TABLE_IDS : STATISTICS_TABLE_IDS;
+  const table = values.table ?? tableIds[0];
+  if (table === undefined || !tableIds.includes(table)) {
+    console.error(`hub stats: --table must be one of ${tableIds.join(', ')}`);
     return 2;
   }
   const section = values.section ?? 'recipient';
@@ -132,6 +145,13 @@ export async function statsCommand(argv: string[]): Promise<number> {
       const report = buildStatisticsReport({ from: period.from, to: period.to, months: buckets.labels, counts });
       if (report.dimensionsIncomplete) console.error('hub stats: some referrals have no recorded needs or area yet; run `pnpm hub stats backfill`');
       await output(values, values.json ? `${reportJson(report)}\n` : reportTableCsv(report, table as StatisticsTableId));
+      return 0;
+    }
+    if (subcommand === 'feedback') {
+      const months = monthBuckets(period).labels;
+      const rows = await store.feedbackStatistics({ from: months[0] as string, to: months.at(-1) as string });
+      const report = buildFeedbackReport({ from: period.from, to: period.to, months, rows });
+      await output(values, values.json ? `${feedbackReportJson(report)}\n` : feedbackTableCsv(report, table));
       return 0;
     }
     if (subcommand === 'performance') {

@@ -33,7 +33,16 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
       if (job.name !== routeReferral.name) throw new Error(`unexpected job name on ${routeReferral.queue}`);
       let outcome: RouteOutcome;
       try {
-        outcome = await routeMessage({ store, partners: config.partners, sharing: config.sharing, acknowledge: settings.notify !== undefined }, job.data.messageId);
+        outcome = await routeMessage(
+          {
+            store,
+            partners: config.partners,
+            sharing: config.sharing,
+            acknowledge: settings.notify !== undefined,
+            ...(settings.notify ? { feedbackInvitations: { delayMs: settings.feedback.delayMs } } : {}),
+          },
+          job.data.messageId,
+        );
       } catch (err) {
         metrics?.referralsRouted.inc({ source_type: UNKNOWN_LABEL, outcome: 'failed' });
         throw err;
@@ -54,7 +63,9 @@ export async function startRouterRuntime(config: HubConfig, store: Store, logger
           log.info({ referralId: outcome.referralId }, 'message already routed');
           break;
         case 'feedback-recorded':
-          log.info({ deliveryId: outcome.deliveryId }, 'feedback recorded');
+          // A recipient's `referral.closed` may have scheduled a feedback invitation.
+          for (const j of outcome.jobs) enqueuer.enqueue(j);
+          log.info({ deliveryId: outcome.deliveryId, jobs: outcome.jobs.length }, 'feedback recorded');
           break;
         case 'message-missing':
           // A stale job: nothing to route.

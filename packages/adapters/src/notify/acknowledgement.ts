@@ -1,7 +1,7 @@
-import { planAcknowledgement, shortReference, type CanonicalReferral } from '@hub/domain';
+import { planFamilyMessage, shortReference, type CanonicalReferral, type FamilyMessageChecks } from '@hub/domain';
 import type { NotifyClient, NotifyOutcome } from './notify-client.ts';
 
-/** A signposting link an operator approved for this family (issue 6 item 2; none yet). */
+/** A signposting link an operator shared with this family (issue 6 item 2: the service's public URL). */
 export interface AcknowledgementLink {
   name: string;
   url: string;
@@ -27,17 +27,18 @@ export function renderLinks(links: readonly AcknowledgementLink[]): string {
 
 /**
  * Sends a self-referral's acknowledgement through Notify: channel and recipient from
- * `planAcknowledgement` (re-checked at send time, so contact marked unsafe since routing is never
- * written to), personalisation only the first name, the hub's reference number and the approved
- * links. `reference` is the hub's acknowledgement id (never personal data).
+ * `planFamilyMessage` (re-checked at send time, so contact marked unsafe — or a person restricted,
+ * objected or opted out, given `checks` — since routing is never written to), personalisation only
+ * the first name, the hub's reference number and the approved links. `reference` is the hub's
+ * acknowledgement id (never personal data).
  */
 export async function sendAcknowledgement(
   client: NotifyClient,
   templates: AcknowledgementTemplates,
   referral: CanonicalReferral,
-  input: { reference: string; links: readonly AcknowledgementLink[]; signal?: AbortSignal },
+  input: { reference: string; links: readonly AcknowledgementLink[]; checks?: FamilyMessageChecks; signal?: AbortSignal },
 ): Promise<AcknowledgementSend> {
-  const plan = planAcknowledgement(referral);
+  const plan = planFamilyMessage(referral, input.checks ?? { rights: new Map(), optedOut: [] });
   if (plan.decision === 'suppress') return { kind: 'suppressed', reasonCode: plan.reasonCode };
   const personalisation = { first_name: plan.recipient.firstName, reference: shortReference(referral.referralId), links: renderLinks(input.links) };
   const common = { personalisation, reference: input.reference, ...(input.signal ? { signal: input.signal } : {}) };

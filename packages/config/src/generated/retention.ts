@@ -7,7 +7,7 @@ export interface RetentionConfigFile {
   version: 1;
   schedule: RetentionSchedule;
   /**
-   * Rules per record class. A referral or inbound message takes the FIRST rule of its class whose sourceTypes name its type; each of those classes ends with one rule without sourceTypes (the default).
+   * Rules per record class. A referral or inbound message takes the FIRST rule of its class whose sourceTypes name its type; each of those classes ends with one rule without sourceTypes (the default). family-feedback has exactly one rule (without sourceTypes).
    *
    * @minItems 1
    */
@@ -43,9 +43,9 @@ export interface RetentionRule {
    */
   id: string;
   /**
-   * referral: a family record (canonical referral, payloads, its inbound message). inbound-message: a message that never became a referral (recipients' feedback). ledger and audit: report-only classes (their rows are never deleted by the hub).
+   * referral: a family record (canonical referral, payloads, its inbound message). inbound-message: a message that never became a referral (recipients' feedback). family-feedback: a family's answer to a feedback invitation (its free text and the person it came from are erased; the ratings stay for anonymised statistics). ledger and audit: report-only classes (their rows are never deleted by the hub).
    */
-  class: "referral" | "inbound-message" | "ledger" | "audit";
+  class: "referral" | "inbound-message" | "family-feedback" | "ledger" | "audit";
   /**
    * Only records of these message types (referral and inbound-message classes). Absent: every type (the class's default rule).
    *
@@ -65,8 +65,8 @@ export interface RetentionRule {
 }
 export interface RetentionPeriod {
   /**
-   * youngest-child-birth: the youngest child's (role child or young-person) date of birth in the family record. received: when the hub received the message. recorded: when the ledger or audit row was written.
+   * youngest-child-birth: the youngest child's (role child or young-person) date of birth in the family record. received: when the hub received the message. submitted: when the family submitted the feedback answer. recorded: when the ledger or audit row was written.
    */
-  from: "youngest-child-birth" | "received" | "recorded";
+  from: "youngest-child-birth" | "received" | "submitted" | "recorded";
   years: number;
 }

@@ -3,6 +3,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import {
+  FAMILY_FEEDBACK_TYPE,
   FEEDBACK_TYPES,
   isFeedbackType,
   isReferralSourceType,
@@ -138,6 +139,18 @@ describe('feedback and unknown types', () => {
       normaliseReferral({ type, data: message.data, messageId: 'm', referralId: 'r', sourcePartnerId: 'p', receivedAt: message.timestamp });
     expect(run).toThrow(ReferralNormaliseError);
     expect(run).toThrow(`${type} is referral feedback, not a referral`);
+  });
+
+  it("a family's feedback answer is neither a referral source nor referral feedback, and is refused", () => {
+    // Every fixture type is either normalised, refused as referral feedback, or this one.
+    const kinds = [...fixtures.keys()].filter((type) => !isReferralSourceType(type) && !isFeedbackType(type));
+    expect(kinds).toEqual([FAMILY_FEEDBACK_TYPE]);
+    const message = fixture(FAMILY_FEEDBACK_TYPE);
+    const run = () =>
+      normaliseReferral({ type: FAMILY_FEEDBACK_TYPE, data: message.data, messageId: 'm', referralId: 'r', sourcePartnerId: 'p', receivedAt: message.timestamp });
+    expect(run).toThrow(ReferralNormaliseError);
+    expect(run).toThrow("family.feedback.submitted is a family's feedback answer, not a referral");
+    expect(run).not.toThrow(/kind|came back/);
   });
 
   it('refuses an unknown type and non-object data without echoing them', () => {

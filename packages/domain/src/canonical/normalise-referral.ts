@@ -25,8 +25,16 @@ export { ReferralNormaliseError };
 export const FEEDBACK_TYPES = ['referral.acknowledged', 'referral.accepted', 'referral.declined', 'referral.closed'] as const;
 export type FeedbackType = (typeof FEEDBACK_TYPES)[number];
 
+/**
+ * A family's answer to a feedback invitation (POST /v1/feedback). It is stored apart from the case,
+ * never as an inbound message, so it is never routed and never normalised; excluded explicitly here
+ * so that it does not count as a referral source type.
+ */
+export const FAMILY_FEEDBACK_TYPE = 'family.feedback.submitted' as const;
+export type FamilyFeedbackType = typeof FAMILY_FEEDBACK_TYPE;
+
 /** Every inbound type that carries a referral. */
-export type ReferralSourceType = Exclude<keyof InboundDataByType, FeedbackType>;
+export type ReferralSourceType = Exclude<keyof InboundDataByType, FeedbackType | FamilyFeedbackType>;
 
 type Normaliser<T extends ReferralSourceType> = (data: InboundDataByType[T], context: NormaliseContext) => CanonicalReferral;
 
@@ -79,6 +87,9 @@ export function normaliseReferral(input: NormaliseReferralInput): CanonicalRefer
   const { type, data } = input;
   if (isFeedbackType(type)) {
     throw new ReferralNormaliseError(`${type} is referral feedback, not a referral: it updates a delivery and cannot be normalised`);
+  }
+  if (type === FAMILY_FEEDBACK_TYPE) {
+    throw new ReferralNormaliseError(`${type} is a family's feedback answer, not a referral: it is stored apart from the case and cannot be normalised`);
   }
   if (!isReferralSourceType(type)) throw new ReferralNormaliseError('unknown message type: only the twelve referral source types can be normalised');
   if (!isRecord(data)) throw new ReferralNormaliseError(`${type}: data must be an object`);

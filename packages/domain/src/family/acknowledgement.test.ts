@@ -18,13 +18,18 @@ function referral(change?: (r: CanonicalReferral) => void): CanonicalReferral {
 
 describe('planAcknowledgement', () => {
   it('writes to the first adult, by their preferred method, with their preferred name', () => {
-    expect(planAcknowledgement(referral())).toEqual({ decision: 'send', recipient: { channel: 'email', emailAddress: 'al@example.org', firstName: 'Al' } });
-    expect(planAcknowledgement(referral((r) => (r.people[1]!.contact!.preferredMethod = 'text')))).toEqual({ decision: 'send', recipient: { channel: 'sms', phoneNumber: '+447700900002', firstName: 'Al' } });
+    expect(planAcknowledgement(referral())).toEqual({ decision: 'send', recipient: { personRef: 'p2', channel: 'email', emailAddress: 'al@example.org', firstName: 'Al' } });
+    expect(planAcknowledgement(referral((r) => (r.people[1]!.contact!.preferredMethod = 'text')))).toEqual({ decision: 'send', recipient: { personRef: 'p2', channel: 'sms', phoneNumber: '+447700900002', firstName: 'Al' } });
+  });
+
+  it('names the person written to, with their hub person id once linked', () => {
+    const linked = referral((r) => void (r.people[1]!.hubPersonId = '0190a6b2-1111-7000-8000-000000000002'));
+    expect(planAcknowledgement(linked)).toMatchObject({ recipient: { personRef: 'p2', hubPersonId: '0190a6b2-1111-7000-8000-000000000002' } });
   });
 
   it('falls back to the other channel, then to the family contact', () => {
     expect(planAcknowledgement(referral((r) => void delete r.people[1]!.contact!.email))).toMatchObject({ recipient: { channel: 'sms' } });
-    expect(planAcknowledgement(referral((r) => void delete r.people[1]!.contact))).toEqual({ decision: 'send', recipient: { channel: 'sms', phoneNumber: '+447700900001', firstName: 'Al' } });
+    expect(planAcknowledgement(referral((r) => void delete r.people[1]!.contact))).toEqual({ decision: 'send', recipient: { personRef: 'p2', channel: 'sms', phoneNumber: '+447700900001', firstName: 'Al' } });
   });
 
   const suppressed: [string, (r: CanonicalReferral) => void, string][] = [

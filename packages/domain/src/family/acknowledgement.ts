@@ -6,6 +6,9 @@ import type { CanonicalContact, CanonicalPerson, CanonicalReferral } from '../ca
 
 /** Whom to write to and how: read from the decrypted referral, never stored or queued. */
 export interface AcknowledgementRecipient {
+  /** The person written to (their `personRef` on the referral; the hub's person id once linked). */
+  personRef: string;
+  hubPersonId?: string;
   channel: 'email' | 'sms';
   emailAddress?: string;
   phoneNumber?: string;
@@ -39,9 +42,10 @@ export function planAcknowledgement(referral: CanonicalReferral): Acknowledgemen
   const wantsSms = contact.preferredMethod === 'text' || contact.preferredMethod === 'phone';
   const channel: 'email' | 'sms' = wantsSms && contact.phone ? 'sms' : contact.email ? 'email' : 'sms';
   const firstName = (person.preferredName ?? person.givenName).trim();
+  const who = { personRef: person.personRef, ...(person.hubPersonId ? { hubPersonId: person.hubPersonId } : {}) };
   return {
     decision: 'send',
-    recipient: channel === 'email' ? { channel, emailAddress: contact.email as string, firstName } : { channel, phoneNumber: contact.phone as string, firstName },
+    recipient: channel === 'email' ? { ...who, channel, emailAddress: contact.email as string, firstName } : { ...who, channel, phoneNumber: contact.phone as string, firstName },
   };
 }
 

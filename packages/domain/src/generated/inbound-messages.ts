@@ -163,6 +163,11 @@ export type PastIsoDate = string;
  */
 export type FreeText = string;
 /**
+ * This interface was referenced by `InboundDataByType`'s JSON-Schema
+ * via the `definition` "FeedbackRating".
+ */
+export type FeedbackRating = number;
+/**
  * NHS Organisation Data Service code.
  *
  * This interface was referenced by `InboundDataByType`'s JSON-Schema
@@ -258,6 +263,7 @@ export type ReferralDeclinedData = FeedbackBase & {
 export interface InboundDataByType {
   'dwp.jobcentre.referred': DwpJobcentreReferredData;
   'education.early-help.requested': EducationEarlyHelpRequestedData;
+  'family.feedback.submitted': FamilyFeedbackSubmittedData;
   'family.self-referral.submitted': FamilySelfReferralSubmittedData;
   'health.gp.referred': HealthGpReferredData;
   'health.health-visitor.concern-raised': HealthVisitorConcernRaisedData;
@@ -573,6 +579,32 @@ export interface EducationEarlyHelpRequestedData {
   needs: Needs;
   reason: FreeText;
   voiceOfChild?: FreeText;
+}
+/**
+ * A family's answer to a feedback invitation. Posted to POST /v1/feedback with the invitation's single-use bearer token, never by a partner's signed webhook. At least one rating is required unless the family only asks not to be asked again (noMoreRequests true).
+ *
+ * This interface was referenced by `InboundDataByType`'s JSON-Schema
+ * via the `definition` "FamilyFeedbackSubmittedData".
+ */
+export interface FamilyFeedbackSubmittedData {
+  ratings?: FeedbackRatings;
+  /**
+   * Anything else the family wants to say, in their own words (free text like common.json's freeText, but at most 2000 characters).
+   */
+  comment?: string;
+  /**
+   * "Do not ask me again": the hub sends this family no more messages (acknowledgements or feedback invitations).
+   */
+  noMoreRequests?: boolean;
+}
+/**
+ * Question id → rating from 1 (poor) to 5 (very good). Every question is optional; at least one is answered.
+ */
+export interface FeedbackRatings {
+  overall?: FeedbackRating;
+  listened?: FeedbackRating;
+  helpful?: FeedbackRating;
+  'easy-to-reach'?: FeedbackRating;
 }
 /**
  * A family refers itself through the council's Early Help web form.

@@ -4,15 +4,19 @@
 import { createHash } from 'node:crypto';
 import { html, raw, type SafeHtml } from '../web/html.ts';
 import type {
+  ExportAcknowledgement,
   ExportDecision,
   ExportDelivery,
   ExportDisclosure,
   ExportErasure,
   ExportEvaluationExtract,
+  ExportFeedbackAnswer,
+  ExportFeedbackInvitation,
   ExportLegalHold,
   ExportRectification,
   ExportReferral,
   ExportRights,
+  ExportSignpostShare,
   ExportSubjectAccessRequest,
   PartnerRef,
   SubjectAccessExport,
@@ -306,6 +310,89 @@ ${
 }`;
 }
 
+const QUESTION_TEXT: Readonly<Record<string, string>> = {
+  overall: 'Overall, how good was the support',
+  listened: 'Felt listened to',
+  helpful: 'The support helped',
+  'easy-to-reach': 'The service was easy to reach',
+};
+
+function feedbackSection(rows: readonly ExportFeedbackAnswer[], review: ReadonlySet<string>): SafeHtml {
+  return html`<h2>Your feedback about services</h2>
+${
+  rows.length === 0
+    ? html`<p>The hub holds no feedback from you.</p>`
+    : html`<p>Feedback is kept apart from your referrals. Ratings are from 1 (worst) to 5 (best).</p>
+<table><thead><tr><th scope="col">Sent</th><th scope="col">About a service of type</th><th scope="col">Your ratings</th><th scope="col">What you wrote</th></tr></thead>
+<tbody>${rows.map(
+        (f, i) =>
+          html`<tr><td>${when(f.submittedAt)}</td><td><code>${f.serviceType}</code></td><td>${Object.entries(f.ratings).map(([q, r], j) => html`${j > 0 ? html`<br>` : ''}${QUESTION_TEXT[q] ?? q}: ${r}`)}</td><td>${
+            f.commentErased ? html`<em>erased</em>` : f.comment === null ? '—' : reviewed(f.comment, `/feedback/${i}/comment`, review)
+          }</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+const MESSAGE_REASON_TEXT: Readonly<Record<string, string>> = {
+  CONTACT_UNSAFE: 'it was not safe to contact the family',
+  MESSAGE_NOT_ALLOWED: 'the family asked for no messages to be left',
+  NO_CONTACT_DETAILS: 'there were no contact details to use',
+  RESTRICTED: 'processing of the information was restricted',
+  OBJECTED: 'an objection was recorded',
+  OPTED_OUT: 'the person asked to get no messages from the hub',
+  NOTIFY_NOT_CONFIGURED: 'the hub was not set up to send messages',
+};
+
+function messageStatus(m: { decision: string; reasonCode: string; status: string; channel: string | null; outcomeCode: string | null; finishedAt: string | null }): SafeHtml {
+  if (m.decision === 'suppressed') return html`Not sent: ${MESSAGE_REASON_TEXT[m.reasonCode] ?? m.reasonCode} <code>${m.reasonCode}</code>`;
+  const how = m.channel === 'sms' ? 'text message' : m.channel === 'email' ? 'email' : (m.channel ?? '');
+  if (m.status === 'sent') return html`Sent by ${how} ${when(m.finishedAt)}`;
+  if (m.status === 'failed') return html`Could not be sent by ${how}${m.outcomeCode ? html` <code>${m.outcomeCode}</code>` : ''}`;
+  return html`Waiting to be sent by ${how}`;
+}
+
+function messagesSection(acks: readonly ExportAcknowledgement[], invitations: readonly ExportFeedbackInvitation[], optOut: SubjectAccessExport['messageOptOut']): SafeHtml {
+  return html`<h2>Messages to your family</h2>
+<p>${
+    optOut
+      ? html`You asked to get no messages from the hub on ${when(optOut.since)} (${optOut.source === 'console' ? html`recorded by hub staff member ${optOut.recordedBy ?? ''}` : 'in your answer to a feedback request'}).`
+      : 'You have not asked to stop messages from the hub.'
+  }</p>
+<h3>Acknowledgements of a referral</h3>
+${
+  acks.length === 0
+    ? html`<p>No acknowledgement was sent or considered for your referrals.</p>`
+    : html`<table><thead><tr><th scope="col">Referral</th><th scope="col">Decided</th><th scope="col">What happened</th></tr></thead>
+<tbody>${acks.map((a) => html`<tr><td><code>${a.referralId}</code></td><td>${when(a.decidedAt)}</td><td>${messageStatus(a)}</td></tr>`)}</tbody></table>`
+}
+<h3>Requests for feedback</h3>
+${
+  invitations.length === 0
+    ? html`<p>No request for feedback was sent or considered for your referrals.</p>`
+    : html`<table><thead><tr><th scope="col">Referral</th><th scope="col">Service type</th><th scope="col">Sent to</th><th scope="col">Decided</th><th scope="col">What happened</th><th scope="col">Link</th></tr></thead>
+<tbody>${invitations.map(
+        (v) =>
+          html`<tr><td><code>${v.referralId}</code></td><td><code>${v.serviceType}</code></td><td>${v.addressedToYou ? 'you' : 'your family'}</td><td>${when(v.decidedAt)}${v.decision === 'scheduled' ? html`; due ${when(v.dueAt)}` : ''}</td><td>${messageStatus(v)}</td><td>${
+            v.addressedToYou && v.linkExpiresAt ? html`${v.linkUsedAt ? html`used ${when(v.linkUsedAt)}` : 'not used'}; expires ${when(v.linkExpiresAt)}` : '—'
+          }</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
+function signpostSection(rows: readonly ExportSignpostShare[]): SafeHtml {
+  return html`<h2>Services suggested to your family</h2>
+${
+  rows.length === 0
+    ? html`<p>Hub staff have not recorded sharing details of any other service with your family.</p>`
+    : html`<p>Hub staff recorded that they shared details of these services with your family.</p>
+<table><thead><tr><th scope="col">Referral</th><th scope="col">Service</th><th scope="col">Shared</th></tr></thead>
+<tbody>${rows.map(
+        (x) =>
+          html`<tr><td><code>${x.referralId}</code></td><td>${x.service.name}${x.service.url ? html`<br><code>${x.service.url}</code>` : ''}</td><td>${when(x.sharedAt)} by ${x.sharedBy}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
+
 function completenessNote(exp: SubjectAccessExport): SafeHtml {
   const c = exp.completeness;
   const problems: SafeHtml[] = [];
@@ -354,6 +441,9 @@ ${exp.request ? html`<tr><th scope="row">Request</th><td><code>${exp.request.id}
 <tr><th scope="row">Referrals erased</th><td>${s.erasedReferrals}</td></tr>
 <tr><th scope="row">Legal holds</th><td>${s.legalHolds}</td></tr>
 <tr><th scope="row">National evaluation extracts including you</th><td>${s.evaluationExtracts}</td></tr>
+<tr><th scope="row">Feedback you gave</th><td>${s.feedbackAnswers}</td></tr>
+<tr><th scope="row">Messages about your referrals (acknowledgements / feedback requests)</th><td>${s.acknowledgements} / ${s.feedbackInvitations}${s.messageOptOut ? '; you asked to get no messages' : ''}</td></tr>
+<tr><th scope="row">Services suggested to your family</th><td>${s.signpostShares}</td></tr>
 </tbody></table>
 
 <h2>Who your information was shared with</h2>
@@ -367,6 +457,9 @@ ${erasuresSection(exp.erasures)}
 ${legalHoldsSection(exp.legalHolds, review)}
 ${requestsSection(exp.subjectAccessRequests, review)}
 ${extractsSection(exp.evaluationExtracts)}
+${feedbackSection(exp.feedback, review)}
+${messagesSection(exp.acknowledgements, exp.feedbackInvitations, exp.messageOptOut)}
+${signpostSection(exp.signpostShares)}
 
 <h2>Referrals</h2>
 ${exp.referrals.length === 0 ? html`<p>You do not appear in any referral the hub holds.</p>` : exp.referrals.map((r, i) => referralSection(r, i))}

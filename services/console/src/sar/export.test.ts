@@ -158,6 +158,11 @@ function tylerRecords(): SubjectAccessRecords {
     legalHolds: [],
     requests: [],
     evaluationExtracts: [],
+    feedback: [],
+    feedbackInvitations: [],
+    acknowledgements: [],
+    messageOptOut: null,
+    signpostShares: [],
   };
 }
 
@@ -305,6 +310,7 @@ describe('the subject access export', () => {
 
 describe('what else the hub holds about the person', () => {
   const EXTRACT = '01900000-0000-7000-8000-0000000000f1';
+  const FEEDBACK = '01900000-0000-7000-8000-0000000000a7';
   const later = new Date('2026-11-28T10:00:00Z');
 
   function fullRecords(): SubjectAccessRecords {
@@ -417,6 +423,46 @@ describe('what else the hub holds about the person', () => {
           ledgerEntryId: extractRow.id,
         },
       ],
+      feedback: [
+        { feedbackId: FEEDBACK, submittedAt: later, serviceType: 'social-care', ratings: { overall: 4, listened: 5 }, comment: 'Danielle came too; the worker was kind.', commentErased: false, commentUnreadable: false },
+        { feedbackId: '01900000-0000-7000-8000-0000000000a8', submittedAt: later, serviceType: 'counselling', ratings: { helpful: 2 }, comment: null, commentErased: true, commentUnreadable: false },
+      ],
+      feedbackInvitations: [
+        invitation('01900000-0000-7000-8000-0000000000i1', self.referralId, TYLER),
+        // Sent to his mother: listed, but neither her id nor whether she answered.
+        invitation('01900000-0000-7000-8000-0000000000i2', self.referralId, DANIELLE),
+        { ...invitation('01900000-0000-7000-8000-0000000000i3', police.referralId, null), decision: 'suppressed', reasonCode: 'CONTACT_UNSAFE', channel: null, status: 'suppressed', outcomeCode: null, finishedAt: null, tokenExpiresAt: null, tokenUsedAt: null },
+      ],
+      acknowledgements: [
+        { acknowledgementId: '01900000-0000-7000-8000-0000000000k1', referralId: self.referralId, decision: 'queued', reasonCode: 'SMS', channel: 'sms', status: 'sent', outcomeCode: 'delivered', notificationId: '01900000-0000-7000-8000-0000000000n1', attempts: 1, decidedAt: at, finishedAt: at },
+      ],
+      messageOptOut: { personId: TYLER, optedOutAt: later, source: 'console', recordedBy: 'operator' },
+      signpostShares: [
+        { shareId: '01900000-0000-7000-8000-0000000000g1', referralId: self.referralId, serviceId: 'svc-young-carers', serviceName: 'Young Carers Group', serviceUrl: 'https://directory.example/services/svc-young-carers', operatorId: 'operator', sharedAt: later },
+      ],
+    };
+  }
+
+  function invitation(invitationId: string, referralId: string, personId: string | null): SubjectAccessRecords['feedbackInvitations'][number] {
+    return {
+      invitationId,
+      referralId,
+      deliveryId: '01900000-0000-7000-8000-0000000000d1',
+      serviceType: 'social-care',
+      postcodeDistrict: 'M14',
+      decision: 'scheduled',
+      reasonCode: 'EMAIL',
+      channel: 'email',
+      status: 'sent',
+      outcomeCode: 'delivered',
+      notificationId: '01900000-0000-7000-8000-0000000000n2',
+      attempts: 1,
+      decidedAt: at,
+      dueAt: later,
+      finishedAt: later,
+      personId,
+      tokenExpiresAt: new Date('2026-12-12T10:00:00Z'),
+      tokenUsedAt: new Date('2026-11-29T08:00:00Z'),
     };
   }
 
@@ -539,6 +585,49 @@ describe('what else the hub holds about the person', () => {
       { generatedAt: at, partnerName: names },
     );
     expect(unreadable.completeness).toMatchObject({ unreadable: ['rights-history/01900000-0000-7000-8000-0000000000h1'], complete: false });
+  });
+
+  it('lists the person’s feedback, their words redacted for review, and says when a comment was erased', () => {
+    expect(exported.feedback).toEqual([
+      { feedbackId: FEEDBACK, submittedAt: later.toISOString(), serviceType: 'social-care', ratings: { overall: 4, listened: 5 }, comment: `${REDACTED} came too; the worker was kind.`, commentErased: false },
+      { feedbackId: '01900000-0000-7000-8000-0000000000a8', submittedAt: later.toISOString(), serviceType: 'counselling', ratings: { helpful: 2 }, comment: null, commentErased: true },
+    ]);
+    expect(exported.reviewBeforeRelease).toContain('/feedback/0/comment');
+    expect(exported.summary).toMatchObject({ feedbackAnswers: 2, acknowledgements: 1, feedbackInvitations: 3, messageOptOut: true, signpostShares: 1 });
+    expect(exported.completeness.complete).toBe(true);
+    const unreadable = buildSubjectAccessExport(
+      { ...fullRecords(), feedback: [{ feedbackId: FEEDBACK, submittedAt: later, serviceType: 'social-care', ratings: { overall: 1 }, comment: null, commentErased: false, commentUnreadable: true }] },
+      { generatedAt: at, partnerName: names },
+    );
+    expect(unreadable.completeness).toMatchObject({ unreadable: [`feedback/${FEEDBACK}`], complete: false });
+  });
+
+  it('lists messages about the person’s referrals by code, date and status: never a token, another person’s id, or whether they answered', () => {
+    expect(exported.acknowledgements).toEqual([
+      { acknowledgementId: '01900000-0000-7000-8000-0000000000k1', referralId: '01900000-0000-7000-8000-0000000000a1', decision: 'queued', reasonCode: 'SMS', channel: 'sms', status: 'sent', outcomeCode: 'delivered', decidedAt: at.toISOString(), finishedAt: at.toISOString() },
+    ]);
+    const [toTyler, toMum, suppressed] = exported.feedbackInvitations;
+    expect(toTyler).toMatchObject({ addressedToYou: true, status: 'sent', linkExpiresAt: '2026-12-12T10:00:00.000Z', linkUsedAt: '2026-11-29T08:00:00.000Z' });
+    expect(toMum).toMatchObject({ addressedToYou: false, status: 'sent', linkExpiresAt: null, linkUsedAt: null });
+    expect(suppressed).toMatchObject({ addressedToYou: false, decision: 'suppressed', reasonCode: 'CONTACT_UNSAFE', channel: null });
+    for (const key of ['personId', 'notificationId', 'token', 'tokenSha256']) expect(Object.keys(toTyler ?? {})).not.toContain(key);
+    expect(exported.messageOptOut).toEqual({ since: later.toISOString(), source: 'console', recordedBy: 'operator' });
+    expect(exported.signpostShares).toEqual([
+      {
+        shareId: '01900000-0000-7000-8000-0000000000g1',
+        referralId: '01900000-0000-7000-8000-0000000000a1',
+        service: { id: 'svc-young-carers', name: 'Young Carers Group', url: 'https://directory.example/services/svc-young-carers' },
+        sharedBy: 'operator',
+        sharedAt: later.toISOString(),
+      },
+    ]);
+    expect(page).toContain('<h2>Your feedback about services</h2>');
+    expect(page).toContain(`<span class="review">${REDACTED} came too; the worker was kind.</span>`);
+    expect(page).toContain('<h2>Messages to your family</h2>');
+    expect(page).toContain('Not sent: it was not safe to contact the family');
+    expect(page).toContain('You asked to get no messages from the hub');
+    expect(page).toContain('<h2>Services suggested to your family</h2>');
+    expect(page).toContain('Young Carers Group');
   });
 
   it('names no other person, by value or by hub id, anywhere', () => {

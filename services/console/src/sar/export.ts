@@ -27,11 +27,16 @@
 // holds on them or their referrals, their subject access requests, and the national evaluation
 // extracts that included them. Reasons staff typed are shown with other people's known values
 // replaced and are listed for the DPO to read before release (`reviewBeforeRelease`).
+// And (v3) the messages side: their own feedback answers (ratings, and what they wrote, redacted
+// and for review, or that it was erased), the acknowledgements and feedback invitations about
+// their referrals (codes, dates and status; never a token, and for an invitation addressed to
+// someone else nothing about whether or when that person answered), their request to get no
+// messages, and the directory services recorded as shared with the family on their referrals.
 import type { CanonicalAddress, CanonicalPerson, CanonicalReferral } from '@hub/domain';
 import { isChildRole } from '@hub/domain';
 import type { DeliveryStatus, LedgerEntry, RightsAction, SubjectAccessRecords, SubjectAccessReferral, SubjectAccessRequest } from '@hub/store';
 
-export const SUBJECT_ACCESS_EXPORT_FORMAT = 'hub.subject-access-export.v2';
+export const SUBJECT_ACCESS_EXPORT_FORMAT = 'hub.subject-access-export.v3';
 /** What replaces another person's value in the export. */
 export const REDACTED = '[another person]';
 
@@ -46,6 +51,8 @@ export const REDACTION_RULES: readonly string[] = [
   'Messages are described by their type, sender and time; the original message is not copied because it is about everyone in it.',
   'Reasons written by hub staff (for a restriction, objection or safeguarding decision, a correction or a legal hold) are shown with other people’s details replaced, and are read by the Data Protection Officer before this document is released.',
   'A record that was erased is listed with the date and the rule or person that erased it; its content cannot be shown because it no longer exists in readable form.',
+  'What you wrote in feedback about a service is shown with other people’s details replaced, and is read by the Data Protection Officer before this document is released.',
+  'Messages the hub sent (or decided not to send) about your referrals are listed by their date, status and reason; a message sent to another member of your family is listed without saying whether or when they replied.',
 ];
 
 export interface PartnerRef {
@@ -230,6 +237,59 @@ export interface ExportEvaluationExtract {
   ledgerSeq: number | null;
 }
 
+export interface ExportFeedbackAnswer {
+  feedbackId: string;
+  submittedAt: string;
+  /** The type of service the feedback was about (e.g. `social-care`). */
+  serviceType: string;
+  /** Question id → your rating, 1 (worst) to 5 (best). */
+  ratings: Record<string, number>;
+  /** What you wrote (other people's values replaced; for review); null when there was none, or it was erased or cannot be read. */
+  comment: string | null;
+  commentErased: boolean;
+}
+
+export interface ExportAcknowledgement {
+  acknowledgementId: string;
+  referralId: string;
+  /** `queued` (to be sent) or `suppressed` (decided not to send). */
+  decision: string;
+  reasonCode: string;
+  channel: string | null;
+  status: string;
+  outcomeCode: string | null;
+  decidedAt: string;
+  finishedAt: string | null;
+}
+
+export interface ExportFeedbackInvitation {
+  invitationId: string;
+  referralId: string;
+  serviceType: string;
+  /** `scheduled` or `suppressed` (decided not to send). */
+  decision: string;
+  reasonCode: string;
+  channel: string | null;
+  status: string;
+  outcomeCode: string | null;
+  decidedAt: string;
+  dueAt: string;
+  finishedAt: string | null;
+  /** True when the invitation was sent to you (not to another member of your family). */
+  addressedToYou: boolean;
+  /** When the link in it expired / was used: only for an invitation sent to you. */
+  linkExpiresAt: string | null;
+  linkUsedAt: string | null;
+}
+
+export interface ExportSignpostShare {
+  shareId: string;
+  referralId: string;
+  service: { id: string; name: string; url: string | null };
+  sharedBy: string;
+  sharedAt: string;
+}
+
 export interface SubjectAccessExport {
   format: typeof SUBJECT_ACCESS_EXPORT_FORMAT;
   generatedAt: string;
@@ -251,6 +311,11 @@ export interface SubjectAccessExport {
     legalHolds: number;
     subjectAccessRequests: number;
     evaluationExtracts: number;
+    feedbackAnswers: number;
+    acknowledgements: number;
+    feedbackInvitations: number;
+    messageOptOut: boolean;
+    signpostShares: number;
   };
   completeness: {
     /** count(*) of ledger rows naming the person, read in the same snapshot. */
@@ -262,7 +327,7 @@ export interface SubjectAccessExport {
     disclosuresNotExplained: string[];
     /** Erased referrals of the person without an erasure record (tombstone) in the export. */
     erasedReferralsWithoutTombstone: string[];
-    /** Records held about the person that could not be decrypted (not erased): `referral/<id>`, `rectification/<id>`, `rights-history/<at>`. */
+    /** Records held about the person that could not be decrypted (not erased): `referral/<id>`, `rectification/<id>`, `rights-history/<id>`, `feedback/<id>`. */
     unreadable: string[];
     complete: boolean;
   };
@@ -275,6 +340,12 @@ export interface SubjectAccessExport {
   legalHolds: ExportLegalHold[];
   subjectAccessRequests: ExportSubjectAccessRequest[];
   evaluationExtracts: ExportEvaluationExtract[];
+  feedback: ExportFeedbackAnswer[];
+  acknowledgements: ExportAcknowledgement[];
+  feedbackInvitations: ExportFeedbackInvitation[];
+  /** Your request to get no messages from the hub (acknowledgements, feedback invitations), or null. */
+  messageOptOut: { since: string; source: string; recordedBy: string | null } | null;
+  signpostShares: ExportSignpostShare[];
   /** JSON pointers (within this document) of staff free text in the sections above, for the DPO to read before release. */
   reviewBeforeRelease: string[];
   /** How many values of other people were replaced in those sections. */
@@ -931,10 +1002,68 @@ export function buildSubjectAccessExport(records: SubjectAccessRecords, options:
     };
   });
 
+  // Feedback: the person's own ratings, and their own words redacted like staff text and read
+  // before release (they may name someone else).
+  const feedback = records.feedback.map(
+    (f, i): ExportFeedbackAnswer => ({
+      feedbackId: f.feedbackId,
+      submittedAt: f.submittedAt.toISOString(),
+      serviceType: f.serviceType,
+      ratings: { ...f.ratings },
+      comment: staffText(f.comment, `/feedback/${i}/comment`),
+      commentErased: f.commentErased,
+    }),
+  );
+  const acknowledgements = records.acknowledgements.map(
+    (a): ExportAcknowledgement => ({
+      acknowledgementId: a.acknowledgementId,
+      referralId: a.referralId,
+      decision: a.decision,
+      reasonCode: a.reasonCode,
+      channel: a.channel,
+      status: a.status,
+      outcomeCode: a.outcomeCode,
+      decidedAt: a.decidedAt.toISOString(),
+      finishedAt: iso(a.finishedAt),
+    }),
+  );
+  // Another person's id is never copied: only whether the invitation was addressed to this person.
+  const feedbackInvitations = records.feedbackInvitations.map((inv): ExportFeedbackInvitation => {
+    const toYou = inv.personId === records.personId;
+    return {
+      invitationId: inv.invitationId,
+      referralId: inv.referralId,
+      serviceType: inv.serviceType,
+      decision: inv.decision,
+      reasonCode: inv.reasonCode,
+      channel: inv.channel,
+      status: inv.status,
+      outcomeCode: inv.outcomeCode,
+      decidedAt: inv.decidedAt.toISOString(),
+      dueAt: inv.dueAt.toISOString(),
+      finishedAt: iso(inv.finishedAt),
+      addressedToYou: toYou,
+      linkExpiresAt: toYou ? iso(inv.tokenExpiresAt) : null,
+      linkUsedAt: toYou ? iso(inv.tokenUsedAt) : null,
+    };
+  });
+  const optOut = records.messageOptOut;
+  const messageOptOut = optOut ? { since: optOut.optedOutAt.toISOString(), source: optOut.source, recordedBy: optOut.recordedBy } : null;
+  const signpostShares = records.signpostShares.map(
+    (x): ExportSignpostShare => ({
+      shareId: x.shareId,
+      referralId: x.referralId,
+      service: { id: x.serviceId, name: x.serviceName, url: x.serviceUrl },
+      sharedBy: x.operatorId,
+      sharedAt: x.sharedAt.toISOString(),
+    }),
+  );
+
   const unreadable = [
     ...records.referrals.filter((r) => r.canonical === null && r.erasedAt === null).map((r) => `referral/${r.referralId}`),
     ...records.rectifications.filter((r) => r.detail === 'unreadable').map((r) => `rectification/${r.rectificationId}`),
     ...records.rights.history.filter((h) => h.reason === null).map((h) => `rights-history/${h.id}`),
+    ...records.feedback.filter((f) => f.commentUnreadable).map((f) => `feedback/${f.feedbackId}`),
   ];
   const disclosuresNotExplained = disclosures.filter((d) => d.about === 'unexplained').map((d) => d.entryId);
 
@@ -965,6 +1094,11 @@ export function buildSubjectAccessExport(records: SubjectAccessRecords, options:
       legalHolds: legalHolds.length,
       subjectAccessRequests: subjectAccessRequests.length,
       evaluationExtracts: evaluationExtracts.length,
+      feedbackAnswers: feedback.length,
+      acknowledgements: acknowledgements.length,
+      feedbackInvitations: feedbackInvitations.length,
+      messageOptOut: messageOptOut !== null,
+      signpostShares: signpostShares.length,
     },
     completeness: {
       ledgerRowsForPerson: records.ledgerCount,
@@ -989,6 +1123,11 @@ export function buildSubjectAccessExport(records: SubjectAccessRecords, options:
     legalHolds,
     subjectAccessRequests,
     evaluationExtracts,
+    feedback,
+    acknowledgements,
+    feedbackInvitations,
+    messageOptOut,
+    signpostShares,
     reviewBeforeRelease: review,
     redactions,
   };

@@ -33,7 +33,8 @@ import {
   UUID_PATTERN,
 } from './common.ts';
 import { rectificationsTable } from './rights.ts';
-import { SIGNPOST_NOTICES, SIGNPOST_REASON_MIN, signpostingSection, suggestionsFor } from './signposting.ts';
+import { SIGNPOST_NOTICES, SIGNPOST_REASON_MIN, shareableUrl, signpostingSection, suggestionsFor } from './signposting.ts';
+import { FAMILY_MESSAGE_NOTICES, OPT_OUT_REASON_MIN, familyMessagesFor, familyMessagesSection, messageRecipients } from './family-messages.ts';
 import { renderReferralView } from './view-data.ts';
 
 export const SEARCH_PAGE_SIZE = 25;
@@ -235,11 +236,13 @@ async function renderReferral(deps: ConsoleDeps, request: FastifyRequest, reply:
   const view = maskedReferralView(canonical as Parameters<typeof maskedReferralView>[0], opts.reveal);
   const suggestions = await suggestionsFor(deps, canonical);
   const shares = await deps.store.listSignpostShares(referralId);
+  const messages = await familyMessagesFor(deps, stored);
   const body = html`${factsList(deps, stored)}
 <p>${opts.reveal ? html`<strong>Personal data is shown unmasked.</strong> <a href="/referrals/${referralId}">Mask it again</a>` : html`<span class="tag">masked</span> Personal data below is masked.`}</p>
 ${renderReferralView(view)}
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>${timelineTable(deps, events ?? [], referralId, opts.reveal)}</section>
 ${signpostingSection(request, referralId, suggestions, shares)}
+${familyMessagesSection(request, deps, referralId, messages)}
 <section aria-labelledby="rectifications-h"><h2 id="rectifications-h">Rectifications</h2>${rectificationsTable(deps, rectifications, { showReferral: false })}</section>
 ${!opts.reveal && mayUse(request, REVEAL_ROLES) ? revealForm(request, referralId) : ''}`;
   return sendPage(request, reply, { title: `Referral ${referralId}`, body, ...(opts.reveal ? { notice: REVEAL_NOTICE } : opts.notice ? { notice: opts.notice } : {}), ...(opts.errors ? { errors: opts.errors } : {}) }, opts.status ?? 200);
@@ -283,7 +286,7 @@ ${form.sourceReference ? '' : pagination('/referrals', keep, page, SEARCH_PAGE_S
       async handler(request, reply) {
         const id = paramOf(request, 'id');
         if (!UUID_PATTERN.test(id)) return sendNotFound(request, reply, 'referral');
-        const notice = noticeText(queryOf(request), SIGNPOST_NOTICES);
+        const notice = noticeText(queryOf(request), { ...SIGNPOST_NOTICES, ...FAMILY_MESSAGE_NOTICES });
         return renderReferral(deps, request, reply, await deps.store.readReferral(id.toLowerCase()), { reveal: false, ...(notice ? { notice } : {}) });
       },
     },
@@ -325,10 +328,42 @@ ${form.sourceReference ? '' : pagination('/referrals', keep, page, SEARCH_PAGE_S
         const problem = reasonProblem(form.reason, SIGNPOST_REASON_MIN);
         if (problem) return renderReferral(deps, request, reply, stored, { reveal: false, errors: [`Reason: ${problem}`], status: 422 });
         const operatorId = request.user?.username as string;
-        const share = await deps.store.recordSignpostShare({ referralId, serviceId: suggestion.service.id, serviceName: suggestion.service.name, operatorId, at: deps.now() });
+        const serviceUrl = shareableUrl(suggestion);
+        const share = await deps.store.recordSignpostShare({ referralId, serviceId: suggestion.service.id, serviceName: suggestion.service.name, operatorId, at: deps.now(), ...(serviceUrl ? { serviceUrl } : {}) });
         if (!share) return sendNotFound(request, reply, 'referral');
         await deps.audit(request, { action: 'signpost.shared', targetType: 'referral', targetId: referralId, reason: reasonOf(form), outcome: 'ok', details: { serviceId: suggestion.service.id, shareId: share.id } });
         return redirectWithNotice(reply, `/referrals/${referralId}`, 'signposted');
+      },
+    },
+    {
+      method: 'POST',
+      url: '/referrals/:id/message-opt-out',
+      roles: OPERATE_ROLES,
+      async handler(request, reply) {
+        const id = paramOf(request, 'id');
+        if (!UUID_PATTERN.test(id)) return sendNotFound(request, reply, 'referral');
+        const referralId = id.toLowerCase();
+        const stored = await deps.store.readReferral(referralId);
+        if (!stored) return sendNotFound(request, reply, 'referral');
+        const form = formOf(request);
+        const problem = reasonProblem(form.reason, OPT_OUT_REASON_MIN);
+        if (problem) return renderReferral(deps, request, reply, stored, { reveal: false, errors: [`Reason: ${problem}`], status: 422 });
+        // Everyone on the referral the hub may write to (its adults); the first record of each stays.
+        const personIds = messageRecipients(stored).map((p) => p.hubPersonId);
+        const already = new Set((await deps.store.messageOptOuts(personIds)).map((o) => o.personId));
+        const at = deps.now();
+        const recordedBy = request.user?.username as string;
+        for (const personId of personIds) if (!already.has(personId)) await deps.store.recordMessageOptOut({ personId, source: 'console', recordedBy, at });
+        const added = personIds.filter((p) => !already.has(p));
+        await deps.audit(request, {
+          action: 'family.opted-out',
+          targetType: 'referral',
+          targetId: referralId,
+          reason: reasonOf(form),
+          outcome: 'ok',
+          details: { people: personIds.length, newlyOptedOut: added.length, personIds: added.join(',') },
+        });
+        return redirectWithNotice(reply, `/referrals/${referralId}`, 'opted-out', added.length);
       },
     },
   ];

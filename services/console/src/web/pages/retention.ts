@@ -35,6 +35,7 @@ const NOTICES: Record<string, (n: number) => string> = {
 const CLASS_TEXT: Record<string, string> = {
   referral: 'Family record (referral)',
   'inbound-message': 'Message that never became a referral',
+  'family-feedback': "A family's feedback answer (free text and person; ratings stay)",
   ledger: 'Disclosure ledger row',
   audit: 'Audit trail row',
 };

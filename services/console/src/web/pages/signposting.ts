@@ -46,6 +46,15 @@ export async function suggestionsFor(deps: ConsoleDeps, canonical: unknown): Pro
   return suggestServices(loaded.services, signpostQueryOf(canonical, deps.now()));
 }
 
+/**
+ * The service's public web address as a share keeps it (and a self-referral's acknowledgement may
+ * carry it): only an absolute http(s) URL of at most 2000 characters, otherwise none.
+ */
+export function shareableUrl(s: Suggestion): string | undefined {
+  const url = s.service.contact.url;
+  return url && url.length <= 2000 && /^https?:\/\/\S+$/.test(url) ? url : undefined;
+}
+
 function contactOf(s: Suggestion): SafeHtml {
   const { phone, email, url } = s.service.contact;
   const parts: SafeHtml[] = [];
@@ -67,8 +76,11 @@ function sharesTable(shares: SignpostShare[]): SafeHtml {
   if (shares.length === 0) return html`<p>No service has been recorded as shared with the family.</p>`;
   return html`<table>
 <caption>Services recorded as shared with the family</caption>
-<thead><tr><th scope="col">When</th><th scope="col">Service</th><th scope="col">Recorded by</th></tr></thead>
-<tbody>${shares.map((s) => html`<tr><td>${time(s.at)}</td><td>${s.serviceName} <span class="tag">${s.serviceId}</span></td><td>${s.operatorId}</td></tr>`)}</tbody>
+<thead><tr><th scope="col">When</th><th scope="col">Service</th><th scope="col">Web address</th><th scope="col">Recorded by</th></tr></thead>
+<tbody>${shares.map(
+    (s) =>
+      html`<tr><td>${time(s.at)}</td><td>${s.serviceName} <span class="tag">${s.serviceId}</span></td><td>${s.serviceUrl ? html`<a href="${s.serviceUrl}" rel="noopener noreferrer">${s.serviceUrl}</a>` : 'none'}</td><td>${s.operatorId}</td></tr>`,
+  )}</tbody>
 </table>`;
 }
 

@@ -115,7 +115,7 @@ function reportBody(report: StatisticsReport, period: Period): SafeHtml {
   const months = report.months.map((m, i) => ({ label: monthLabel(m), shown: source.table.columnTotals[i] as string }));
   return html`<p class="notice">${SUPPRESSION_NOTE}</p>
 ${report.dimensionsIncomplete ? html`<p class="notice" role="status">Some referrals in this period have no recorded needs or area yet (routed before these were recorded, or erased). They are counted under "No need recorded" and "Unknown". An administrator can fill them in with <code>pnpm hub stats backfill</code>.</p>` : ''}
-<p><a href="/statistics.json?${periodQuery(period)}" download>Download all tables as JSON</a></p>
+<p><a href="/statistics.json?${periodQuery(period)}" download>Download all tables as JSON</a> · <a href="/statistics/feedback?${periodQuery(period)}">Feedback from families</a></p>
 <section aria-labelledby="h-months"><h2 id="h-months">Referrals per month</h2>
 ${barChart('chart-months', 'Referrals received per month', months)}
 </section>
