@@ -158,4 +158,36 @@ describe('pnpm hub retention / erase / legal-hold', () => {
     expect(erased.code).toBe(0);
     await expect(store.readReferral(second.referralId)).rejects.toBeInstanceOf(ErasedError);
   });
+
+  it('erases one family feedback answer on request: the comment key goes, the person is unlinked, the ratings stay', { timeout: 120_000 }, async () => {
+    const person = (await referral(store, '2018-04-04')).personIds[1] as string;
+    const feedbackId = randomUUID();
+    const client = new pg.Client({ connectionString: testDatabaseUrl() });
+    await client.connect();
+    try {
+      await client.query(`SET search_path TO ${schema}`);
+      // The shape the gateway writes (feedback-answers-store.ts); the key bytes need not open for erasure.
+      await client.query(
+        `INSERT INTO family_feedback (feedback_id, person_id, service_type, postcode_district, month, submitted_at, ratings,
+                                      key_id, dek_wrapped, dek_iv, dek_tag, comment_iv, comment_tag, comment_ciphertext)
+         VALUES ($1, $2, 'social-care', 'M14', date_trunc('month', now())::date, now(), '{"overall": 4}', 'demo', $3, $4, $5, $4, $5, $3)`,
+        [feedbackId, person, randomBytes(32), randomBytes(12), randomBytes(16)],
+      );
+      const missing = await hub(['erase', 'feedback', '--reason', 'art17-request', '--schema', schema]);
+      expect(missing.code).toBe(2);
+      expect(missing.err).toContain('name at least one feedback id');
+
+      const erased = await hub(['erase', 'feedback', feedbackId, '--reason', 'art17-request', '--note', 'SAR-81', '--operator', 'dpo.cli', '--schema', schema]);
+      expect(erased.code).toBe(0);
+      expect(erased.out).toContain(`erased family-feedback ${feedbackId}: 1 keys destroyed, person unlinked`);
+      const row = (await client.query<{ person_id: string | null; erased_at: Date | null; dek: number; ratings: unknown }>('SELECT person_id, erased_at, length(dek_wrapped) AS dek, ratings FROM family_feedback WHERE feedback_id = $1', [feedbackId])).rows[0];
+      expect(row).toMatchObject({ person_id: null, dek: 0, ratings: { overall: 4 } });
+      expect(row?.erased_at).toBeInstanceOf(Date);
+      const again = await hub(['erase', 'feedback', feedbackId, '--reason', 'art17-request', '--schema', schema]);
+      expect(again.code).toBe(0);
+      expect(again.out).toContain(`already erased family-feedback ${feedbackId}`);
+    } finally {
+      await client.end();
+    }
+  });
 });

@@ -67,7 +67,7 @@ export async function insertAcknowledgement(tx: Queryable, messageId: string, re
   return insertOutboxJobs(tx, [acknowledgeJob(messageId, referralId)]);
 }
 
-interface AckRow {
+export interface AckRow {
   acknowledgement_id: string;
   referral_id: string;
   decision: 'queued' | 'suppressed';
@@ -81,33 +81,35 @@ interface AckRow {
   finished_at: Date | null;
 }
 
+/** The columns `toAcknowledgement` reads; shared with subject access. */
+export const ACKNOWLEDGEMENT_COLUMNS = `acknowledgement_id::text AS acknowledgement_id, referral_id::text AS referral_id, decision, reason_code, channel, status,
+  outcome_code, notification_id::text AS notification_id, attempts, decided_at, finished_at`;
+
+export function toAcknowledgement(row: AckRow): StoredAcknowledgement {
+  return {
+    acknowledgementId: row.acknowledgement_id,
+    referralId: row.referral_id,
+    decision: row.decision,
+    reasonCode: row.reason_code,
+    channel: row.channel,
+    status: row.status,
+    outcomeCode: row.outcome_code,
+    notificationId: row.notification_id,
+    attempts: Number(row.attempts),
+    decidedAt: new Date(row.decided_at),
+    finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+  };
+}
+
 export function createAcknowledgementStore(deps: { db: Db; assertOpen: () => void }): AcknowledgementStore {
   const { db, assertOpen } = deps;
   return {
     async acknowledgementFor(referralId) {
       assertOpen();
       if (!UUID.test(referralId)) return null;
-      const res = await db.query<AckRow>(
-        `SELECT acknowledgement_id::text AS acknowledgement_id, referral_id::text AS referral_id, decision, reason_code, channel, status, outcome_code,
-                notification_id::text AS notification_id, attempts, decided_at, finished_at
-           FROM family_acknowledgements WHERE referral_id = $1`,
-        [referralId],
-      );
+      const res = await db.query<AckRow>(`SELECT ${ACKNOWLEDGEMENT_COLUMNS} FROM family_acknowledgements WHERE referral_id = $1`, [referralId]);
       const row = res.rows[0];
-      if (!row) return null;
-      return {
-        acknowledgementId: row.acknowledgement_id,
-        referralId: row.referral_id,
-        decision: row.decision,
-        reasonCode: row.reason_code,
-        channel: row.channel,
-        status: row.status,
-        outcomeCode: row.outcome_code,
-        notificationId: row.notification_id,
-        attempts: Number(row.attempts),
-        decidedAt: new Date(row.decided_at),
-        finishedAt: row.finished_at ? new Date(row.finished_at) : null,
-      };
+      return row ? toAcknowledgement(row) : null;
     },
 
     async recordAcknowledgementAttempt(acknowledgementId) {

@@ -44,7 +44,7 @@ export function checkFeedbackInvitation(deliveryId: string, input: FeedbackInvit
   return input;
 }
 
-interface InvitationRow {
+export interface InvitationRow {
   invitation_id: string;
   referral_id: string;
   delivery_id: string;
@@ -65,13 +65,14 @@ interface InvitationRow {
   token_used_at: Date | null;
 }
 
-const COLUMNS = `invitation_id::text AS invitation_id, referral_id::text AS referral_id, delivery_id::text AS delivery_id, service_type, postcode_district,
+/** The columns `toInvitation` reads (never the token's digest); shared with subject access. */
+export const INVITATION_COLUMNS = `invitation_id::text AS invitation_id, referral_id::text AS referral_id, delivery_id::text AS delivery_id, service_type, postcode_district,
   decision, reason_code, channel, status, outcome_code, notification_id::text AS notification_id, attempts, decided_at, due_at, finished_at,
   person_id::text AS person_id, token_expires_at, token_used_at`;
 
 const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
-function toInvitation(row: InvitationRow): StoredFeedbackInvitation {
+export function toInvitation(row: InvitationRow): StoredFeedbackInvitation {
   return {
     invitationId: row.invitation_id,
     referralId: row.referral_id,
@@ -126,7 +127,7 @@ export function createFeedbackStore(deps: { db: Db; assertOpen(): void }): Feedb
   const { db, assertOpen } = deps;
 
   const selectInvitations = async (where: string, param: string): Promise<StoredFeedbackInvitation[]> => {
-    const res = await db.query<InvitationRow>(`SELECT ${COLUMNS} FROM feedback_invitations WHERE ${where} ORDER BY decided_at, invitation_id`, [param]);
+    const res = await db.query<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM feedback_invitations WHERE ${where} ORDER BY decided_at, invitation_id`, [param]);
     return res.rows.map(toInvitation);
   };
 

@@ -14,8 +14,9 @@ import type { LegalHold, Tombstone } from './erasure-types.ts';
 import { DecryptionError, ErasedError, NotFoundError } from './errors.ts';
 import { calendarDate, insertNameDobIndex, nameDobKey, nameDobRowsFromCanonical, normaliseNamePart } from './name-dob-index.ts';
 import { canonicalContext, referralKeyContext } from './referrals.ts';
-import type { StoredAcknowledgement } from './acknowledgement-store.ts';
+import { ACKNOWLEDGEMENT_COLUMNS, toAcknowledgement, type AckRow, type StoredAcknowledgement } from './acknowledgement-store.ts';
 import { openFeedbackComment, type SealedFeedbackComment } from './feedback-answers-store.ts';
+import { INVITATION_COLUMNS, toInvitation, type InvitationRow } from './feedback-store.ts';
 import type { MessageOptOut, StoredFeedbackInvitation } from './feedback-types.ts';
 import { openRightsReason, rectificationContext, RIGHTS_COLUMNS, RIGHTS_HISTORY_COLUMNS, toState, type RightsDbRow, type RightsHistoryDbRow } from './rights-store.ts';
 import type { RecipientPropagation } from './rights-types.ts';
@@ -626,88 +627,19 @@ async function readFeedback(q: Queryable, masterKeys: MasterKeys, personId: stri
 
 /** Feedback invitations about these referrals, or addressed to the person: never the token's hash. */
 async function readFeedbackInvitations(q: Queryable, personId: string, referralIds: readonly string[]): Promise<StoredFeedbackInvitation[]> {
-  const result = await q.query<{
-    invitation_id: string;
-    referral_id: string;
-    delivery_id: string;
-    service_type: string;
-    postcode_district: string | null;
-    decision: 'scheduled' | 'suppressed';
-    reason_code: string;
-    channel: 'email' | 'sms' | null;
-    status: StoredFeedbackInvitation['status'];
-    outcome_code: string | null;
-    notification_id: string | null;
-    attempts: number;
-    decided_at: Date;
-    due_at: Date;
-    finished_at: Date | null;
-    person_id: string | null;
-    token_expires_at: Date | null;
-    token_used_at: Date | null;
-  }>(
-    `SELECT invitation_id::text AS invitation_id, referral_id::text AS referral_id, delivery_id::text AS delivery_id, service_type, postcode_district,
-            decision, reason_code, channel, status, outcome_code, notification_id::text AS notification_id, attempts, decided_at, due_at, finished_at,
-            person_id::text AS person_id, token_expires_at, token_used_at
-       FROM feedback_invitations
-      WHERE referral_id = ANY($1::uuid[]) OR person_id = $2::uuid
-      ORDER BY decided_at, invitation_id`,
+  const result = await q.query<InvitationRow>(
+    `SELECT ${INVITATION_COLUMNS} FROM feedback_invitations WHERE referral_id = ANY($1::uuid[]) OR person_id = $2::uuid ORDER BY decided_at, invitation_id`,
     [referralIds, personId],
   );
-  return result.rows.map((row) => ({
-    invitationId: row.invitation_id,
-    referralId: row.referral_id,
-    deliveryId: row.delivery_id,
-    serviceType: row.service_type,
-    postcodeDistrict: row.postcode_district,
-    decision: row.decision,
-    reasonCode: row.reason_code,
-    channel: row.channel,
-    status: row.status,
-    outcomeCode: row.outcome_code,
-    notificationId: row.notification_id,
-    attempts: row.attempts,
-    decidedAt: row.decided_at,
-    dueAt: row.due_at,
-    finishedAt: row.finished_at,
-    personId: row.person_id,
-    tokenExpiresAt: row.token_expires_at,
-    tokenUsedAt: row.token_used_at,
-  }));
+  return result.rows.map(toInvitation);
 }
 
 async function readAcknowledgements(q: Queryable, referralIds: readonly string[]): Promise<StoredAcknowledgement[]> {
-  const result = await q.query<{
-    acknowledgement_id: string;
-    referral_id: string;
-    decision: StoredAcknowledgement['decision'];
-    reason_code: string;
-    channel: StoredAcknowledgement['channel'];
-    status: StoredAcknowledgement['status'];
-    outcome_code: string | null;
-    notification_id: string | null;
-    attempts: number;
-    decided_at: Date;
-    finished_at: Date | null;
-  }>(
-    `SELECT acknowledgement_id::text AS acknowledgement_id, referral_id::text AS referral_id, decision, reason_code, channel, status, outcome_code,
-            notification_id::text AS notification_id, attempts, decided_at, finished_at
-       FROM family_acknowledgements WHERE referral_id = ANY($1::uuid[]) ORDER BY decided_at, acknowledgement_id`,
+  const result = await q.query<AckRow>(
+    `SELECT ${ACKNOWLEDGEMENT_COLUMNS} FROM family_acknowledgements WHERE referral_id = ANY($1::uuid[]) ORDER BY decided_at, acknowledgement_id`,
     [referralIds],
   );
-  return result.rows.map((row) => ({
-    acknowledgementId: row.acknowledgement_id,
-    referralId: row.referral_id,
-    decision: row.decision,
-    reasonCode: row.reason_code,
-    channel: row.channel,
-    status: row.status,
-    outcomeCode: row.outcome_code,
-    notificationId: row.notification_id,
-    attempts: row.attempts,
-    decidedAt: row.decided_at,
-    finishedAt: row.finished_at,
-  }));
+  return result.rows.map(toAcknowledgement);
 }
 
 async function readMessageOptOut(q: Queryable, personId: string): Promise<MessageOptOut | null> {

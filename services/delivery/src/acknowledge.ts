@@ -1,9 +1,9 @@
-import { DelayedError, Worker, type Job } from 'bullmq';
 import { createNotifyClient, sendAcknowledgement, type AcknowledgementLink, type NotifyClient } from '@hub/adapters';
 import type { HubConfig, NotifySettings } from '@hub/config';
 import type { Logger } from '@hub/observability';
-import { acknowledgeFamily, assertHandled, cappedExponentialBackoff, createRedisConnection, type AcknowledgeFamilyPayload } from '@hub/queues';
+import { acknowledgeFamily, type AcknowledgeFamilyPayload } from '@hub/queues';
 import { ErasedError, type Store } from '@hub/store';
+import { startFamilyMessageWorker, type FamilyMessageWorker } from './family-message-worker.ts';
 
 /** What one `family.acknowledge` job did (ids and codes only). */
 export type AcknowledgeStep =
@@ -98,53 +98,33 @@ export async function acknowledgeOnce(deps: AcknowledgeDeps, referralId: string)
   return { kind: 'retry', code: outcome.code, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
 }
 
-export interface AcknowledgementWorker {
-  worker: Worker;
-  close(): Promise<void>;
-}
+export type AcknowledgementWorker = FamilyMessageWorker;
 
 /**
  * The `family.acknowledge` worker, started by the delivery runtime when Notify is configured.
  * Logs carry the referral id and outcome codes only, never a recipient or personalisation.
  */
 export function startAcknowledgementWorker(config: HubConfig, store: Store, logger: Logger, opts: { notify: NotifySettings; concurrency?: number; client?: NotifyClient }): AcknowledgementWorker {
-  const { settings } = config;
   const client = opts.client ?? createNotifyClient({ baseUrl: opts.notify.baseUrl, apiKey: opts.notify.apiKey, timeoutMs: opts.notify.timeoutMs, allowHttp: opts.notify.allowHttp });
   const deps: AcknowledgeDeps = { store, client, notify: opts.notify, maxSends: acknowledgeFamily.maxSends };
-  assertHandled(acknowledgeFamily.queue, [acknowledgeFamily.name]);
-  const connection = createRedisConnection(settings.redisUrl, 'worker');
-  connection.on('error', () => undefined);
-  const worker = new Worker<AcknowledgeFamilyPayload>(
-    acknowledgeFamily.queue,
-    async (job: Job<AcknowledgeFamilyPayload>, token?: string) => {
-      if (job.name !== acknowledgeFamily.name) throw new Error(`unexpected job name on ${acknowledgeFamily.queue}`);
-      const step = await acknowledgeOnce(deps, job.data.referralId);
-      const log = logger.child({ jobId: job.id, referralId: job.data.referralId });
-      if (step.kind === 'held') {
-        log.debug({ delayMs: step.untilMs - Date.now() }, 'acknowledgement held so that signposting links can be shared first');
-        await job.moveToDelayed(step.untilMs, token);
-        throw new DelayedError();
+  return startFamilyMessageWorker<AcknowledgeFamilyPayload>(config, logger, {
+    queue: acknowledgeFamily.queue,
+    name: acknowledgeFamily.name,
+    label: 'acknowledgement',
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    async run(data) {
+      const step = await acknowledgeOnce(deps, data.referralId);
+      switch (step.kind) {
+        case 'held':
+          return { kind: 'wait', untilMs: step.untilMs, note: 'held so that signposting links can be shared first' };
+        case 'retry':
+        case 'failed':
+          return step;
+        case 'suppressed':
+          return { kind: 'done', outcome: step.kind, code: step.code };
+        default:
+          return { kind: 'done', outcome: step.kind };
       }
-      if (step.kind === 'retry') {
-        log.warn({ code: step.code }, 'acknowledgement not accepted by Notify yet; will retry');
-        if (step.retryAfterMs !== undefined) {
-          await job.moveToDelayed(Date.now() + step.retryAfterMs, token);
-          throw new DelayedError();
-        }
-        throw new Error(`notify answered ${step.code}`);
-      }
-      if (step.kind === 'failed') log.error({ code: step.code }, 'acknowledgement failed for good');
-      else log.info({ outcome: step.kind, ...(step.kind === 'suppressed' ? { code: step.code } : {}) }, 'acknowledgement finished');
-      return step.kind;
     },
-    { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 2, maxStalledCount: 100, settings: { backoffStrategy: cappedExponentialBackoff } },
-  );
-  worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'acknowledgement worker error'));
-  return {
-    worker,
-    async close() {
-      await worker.close();
-      connection.disconnect();
-    },
-  };
+  });
 }

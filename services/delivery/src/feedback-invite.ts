@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DelayedError, Worker, type Job } from 'bullmq';
 import { createNotifyClient, sendFeedbackInvitation, type NotifyClient } from '@hub/adapters';
 import type { FeedbackSettings, HubConfig, NotifySettings } from '@hub/config';
 import type { Logger } from '@hub/observability';
-import { assertHandled, cappedExponentialBackoff, createRedisConnection, feedbackInvite, type FeedbackInvitePayload } from '@hub/queues';
+import { feedbackInvite, type FeedbackInvitePayload } from '@hub/queues';
 import { ErasedError, type Store } from '@hub/store';
 import { familyMessageChecks } from './acknowledge.ts';
+import { startFamilyMessageWorker, type FamilyMessageWorker } from './family-message-worker.ts';
 
 // Feedback invitations (issue 6 item 4; docs/data-protection.md "Feedback from families"): the
 // `family.feedback-invite` worker. The job arrives as soon as the closure is routed and waits
@@ -111,10 +111,7 @@ export async function inviteOnce(deps: FeedbackInviteDeps, invitationId: string)
   return { kind: 'retry', code: outcome.code, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
 }
 
-export interface FeedbackInviteWorker {
-  worker: Worker;
-  close(): Promise<void>;
-}
+export type FeedbackInviteWorker = FamilyMessageWorker;
 
 /**
  * The `family.feedback-invite` worker, started by the delivery runtime when Notify is configured.
@@ -127,41 +124,26 @@ export function startFeedbackInviteWorker(
   logger: Logger,
   opts: { notify: NotifySettings; feedback: FeedbackSettings; concurrency?: number; client?: NotifyClient },
 ): FeedbackInviteWorker {
-  const { settings } = config;
   const client = opts.client ?? createNotifyClient({ baseUrl: opts.notify.baseUrl, apiKey: opts.notify.apiKey, timeoutMs: opts.notify.timeoutMs, allowHttp: opts.notify.allowHttp });
   const deps: FeedbackInviteDeps = { store, client, notify: opts.notify, feedback: opts.feedback, maxSends: feedbackInvite.maxSends };
-  assertHandled(feedbackInvite.queue, [feedbackInvite.name]);
-  const connection = createRedisConnection(settings.redisUrl, 'worker');
-  connection.on('error', () => undefined);
-  const worker = new Worker<FeedbackInvitePayload>(
-    feedbackInvite.queue,
-    async (job: Job<FeedbackInvitePayload>, token?: string) => {
-      if (job.name !== feedbackInvite.name) throw new Error(`unexpected job name on ${feedbackInvite.queue}`);
-      const step = await inviteOnce(deps, job.data.invitationId);
-      const log = logger.child({ jobId: job.id, invitationId: job.data.invitationId });
-      if (step.kind === 'not-due' || (step.kind === 'retry' && step.retryAfterMs !== undefined)) {
-        const untilMs = step.kind === 'not-due' ? step.dueMs : Date.now() + (step.retryAfterMs as number);
-        if (step.kind === 'retry') log.warn({ code: step.code }, 'feedback invitation not accepted by Notify yet; will retry');
-        else log.info({ delayMs: untilMs - Date.now() }, 'feedback invitation waits until it is due');
-        await job.moveToDelayed(untilMs, token);
-        throw new DelayedError();
+  return startFamilyMessageWorker<FeedbackInvitePayload>(config, logger, {
+    queue: feedbackInvite.queue,
+    name: feedbackInvite.name,
+    label: 'feedback invitation',
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    async run(data) {
+      const step = await inviteOnce(deps, data.invitationId);
+      switch (step.kind) {
+        case 'not-due':
+          return { kind: 'wait', untilMs: step.dueMs, note: 'waits until it is due' };
+        case 'retry':
+        case 'failed':
+          return step;
+        case 'suppressed':
+          return { kind: 'done', outcome: step.kind, code: step.code };
+        default:
+          return { kind: 'done', outcome: step.kind };
       }
-      if (step.kind === 'retry') {
-        log.warn({ code: step.code }, 'feedback invitation not accepted by Notify yet; will retry');
-        throw new Error(`notify answered ${step.code}`);
-      }
-      if (step.kind === 'failed') log.error({ code: step.code }, 'feedback invitation failed for good');
-      else log.info({ outcome: step.kind, ...(step.kind === 'suppressed' ? { code: step.code } : {}) }, 'feedback invitation finished');
-      return step.kind;
     },
-    { connection, prefix: settings.queuePrefix, concurrency: opts.concurrency ?? 2, maxStalledCount: 100, settings: { backoffStrategy: cappedExponentialBackoff } },
-  );
-  worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'feedback invitation worker error'));
-  return {
-    worker,
-    async close() {
-      await worker.close();
-      connection.disconnect();
-    },
-  };
+  });
 }

@@ -13,6 +13,7 @@ export const RETENTION_USAGE = `Usage:
   pnpm hub retention run --confirm [--as-of YYYY-MM-DD] [--operator <id>]
   pnpm hub erase referral <referralId>… --reason <code> [--note "<text>"] [--operator <id>]
   pnpm hub erase person <hubPersonId> --reason <code> [--confirm] [--operator <id>]
+  pnpm hub erase feedback <feedbackId>… --reason <code> [--note "<text>"] [--operator <id>]
   pnpm hub erase list [--limit 100] [--json]
   pnpm hub legal-hold place (--referral <id> | --person <hubPersonId>) --reason "<case reference>" [--operator <id>]
   pnpm hub legal-hold release <holdId> --reason "<text>" [--operator <id>]
@@ -36,6 +37,9 @@ ${ERASURE_REASON_CODES.filter((c) => c !== 'retention-period-ended').join(', ')}
 erase person lists the referrals a hub person appears in; with --confirm it erases all of them.
 A referral is one family's record: erasing it erases it for everyone in it.
 
+erase feedback erases families' feedback answers (ids from the person's subject access export):
+their comments' data keys are destroyed and the person unlinked; the ratings stay, anonymous, in
+the feedback statistics. A legal hold on the person refuses it.
 erase list prints the tombstones (erased record ids, when, why, by whom), newest first: keep a
 copy outside the database, to erase again anything a restored backup brings back.
 
@@ -131,6 +135,7 @@ async function retention(argv: string[]): Promise<number> {
 function describeResult(r: ErasureResult): string {
   switch (r.outcome) {
     case 'erased':
+      if (r.recordClass === 'family-feedback') return `erased family-feedback ${r.id}: ${r.counts?.keysDestroyed ?? 0} keys destroyed, person unlinked (ratings kept for the statistics)`;
       return `erased ${r.recordClass} ${r.id}: ${r.counts?.keysDestroyed ?? 0} keys destroyed, ${r.counts?.payloads ?? 0} payloads unreadable, ${r.counts?.deliveriesClosed ?? 0} dead letters closed (tombstone ${r.tombstoneId})`;
     case 'held':
       return `REFUSED ${r.recordClass} ${r.id}: under legal hold ${(r.holdIds ?? []).join(', ')}`;
@@ -163,13 +168,22 @@ async function erase(argv: string[]): Promise<number> {
       return 0;
     });
   }
-  if (sub !== 'referral' && sub !== 'person') throw new UsageError(sub === undefined ? 'name what to erase: referral, person or list' : `unknown subcommand ${sub}`);
+  if (sub !== 'referral' && sub !== 'person' && sub !== 'feedback') throw new UsageError(sub === undefined ? 'name what to erase: referral, person, feedback or list' : `unknown subcommand ${sub}`);
   const reasonCode = values.reason;
   if (reasonCode === undefined || !(MANUAL_REASONS as readonly string[]).includes(reasonCode)) throw new UsageError(`--reason must be one of ${MANUAL_REASONS.join(', ')}`);
   if (values.note !== undefined && (values.note.trim() === '' || values.note.length > 2000)) throw new UsageError('--note must be 1 to 2000 characters');
   const operator = operatorOf(values.operator);
   const authority = { operatorId: operator, role: 'cli', reasonCode: reasonCode as ErasureReasonCode, ...(values.note ? { reason: values.note.trim() } : {}) };
 
+  if (sub === 'feedback') {
+    if (positionals.length === 0) throw new UsageError('name at least one feedback id');
+    const ids = positionals.map((p, i) => uuidArg(p, `feedback id ${i + 1}`));
+    return withStore(values.schema, async (store) => {
+      const results = await store.eraseFamilyFeedback(ids, authority);
+      for (const r of results) out(describeResult(r));
+      return results.every((r) => r.outcome === 'erased' || r.outcome === 'already-erased') ? 0 : 1;
+    });
+  }
   if (sub === 'referral') {
     if (positionals.length === 0) throw new UsageError('name at least one referral id');
     const ids = positionals.map((p, i) => uuidArg(p, `referral id ${i + 1}`));
