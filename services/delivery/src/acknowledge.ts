@@ -3,7 +3,7 @@ import type { HubConfig, NotifySettings } from '@hub/config';
 import type { Logger } from '@hub/observability';
 import { acknowledgeFamily, type AcknowledgeFamilyPayload } from '@hub/queues';
 import { ErasedError, type Store } from '@hub/store';
-import { startFamilyMessageWorker, type FamilyMessageWorker } from './family-message-worker.ts';
+import { finishedStep, startFamilyMessageWorker, type FamilyMessageWorker } from './family-message-worker.ts';
 
 /** What one `family.acknowledge` job did (ids and codes only). */
 export type AcknowledgeStep =
@@ -114,17 +114,7 @@ export function startAcknowledgementWorker(config: HubConfig, store: Store, logg
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     async run(data) {
       const step = await acknowledgeOnce(deps, data.referralId);
-      switch (step.kind) {
-        case 'held':
-          return { kind: 'wait', untilMs: step.untilMs, note: 'held so that signposting links can be shared first' };
-        case 'retry':
-        case 'failed':
-          return step;
-        case 'suppressed':
-          return { kind: 'done', outcome: step.kind, code: step.code };
-        default:
-          return { kind: 'done', outcome: step.kind };
-      }
+      return step.kind === 'held' ? { kind: 'wait', untilMs: step.untilMs, note: 'held so that signposting links can be shared first' } : finishedStep(step);
     },
   });
 }

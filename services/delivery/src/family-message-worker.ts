@@ -16,6 +16,16 @@ export type FamilyMessageStep =
   /** Finished: `outcome` is the job's return value; `code` is logged (e.g. why it was suppressed). */
   | { kind: 'done'; outcome: string; code?: string };
 
+/**
+ * The worker's step for a job's finished work (retry, failed, or done with its outcome and, when
+ * suppressed, the code); waiting steps are each worker's own (a hold, a due time).
+ */
+export function finishedStep(step: { kind: string; code?: string; retryAfterMs?: number }): FamilyMessageStep {
+  if (step.kind === 'retry') return { kind: 'retry', code: step.code ?? 'UNKNOWN', ...(step.retryAfterMs !== undefined ? { retryAfterMs: step.retryAfterMs } : {}) };
+  if (step.kind === 'failed') return { kind: 'failed', code: step.code ?? 'UNKNOWN' };
+  return { kind: 'done', outcome: step.kind, ...(step.kind === 'suppressed' && step.code ? { code: step.code } : {}) };
+}
+
 export interface FamilyMessageWorker {
   worker: Worker;
   close(): Promise<void>;

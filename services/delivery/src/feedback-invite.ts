@@ -5,7 +5,7 @@ import type { Logger } from '@hub/observability';
 import { feedbackInvite, type FeedbackInvitePayload } from '@hub/queues';
 import { ErasedError, type Store } from '@hub/store';
 import { familyMessageChecks } from './acknowledge.ts';
-import { startFamilyMessageWorker, type FamilyMessageWorker } from './family-message-worker.ts';
+import { finishedStep, startFamilyMessageWorker, type FamilyMessageWorker } from './family-message-worker.ts';
 
 // Feedback invitations (issue 6 item 4; docs/data-protection.md "Feedback from families"): the
 // `family.feedback-invite` worker. The job arrives as soon as the closure is routed and waits
@@ -133,17 +133,7 @@ export function startFeedbackInviteWorker(
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     async run(data) {
       const step = await inviteOnce(deps, data.invitationId);
-      switch (step.kind) {
-        case 'not-due':
-          return { kind: 'wait', untilMs: step.dueMs, note: 'waits until it is due' };
-        case 'retry':
-        case 'failed':
-          return step;
-        case 'suppressed':
-          return { kind: 'done', outcome: step.kind, code: step.code };
-        default:
-          return { kind: 'done', outcome: step.kind };
-      }
+      return step.kind === 'not-due' ? { kind: 'wait', untilMs: step.dueMs, note: 'waits until it is due' } : finishedStep(step);
     },
   });
 }

@@ -248,6 +248,15 @@ ${!opts.reveal && mayUse(request, REVEAL_ROLES) ? revealForm(request, referralId
   return sendPage(request, reply, { title: `Referral ${referralId}`, body, ...(opts.reveal ? { notice: REVEAL_NOTICE } : opts.notice ? { notice: opts.notice } : {}), ...(opts.errors ? { errors: opts.errors } : {}) }, opts.status ?? 200);
 }
 
+/** The referral a form posts to: null when the id is not a uuid or there is no such referral (answer 404). */
+async function postedReferral(deps: ConsoleDeps, request: FastifyRequest): Promise<{ referralId: string; stored: StoredReferral } | null> {
+  const id = paramOf(request, 'id');
+  if (!UUID_PATTERN.test(id)) return null;
+  const referralId = id.toLowerCase();
+  const stored = await deps.store.readReferral(referralId);
+  return stored ? { referralId, stored } : null;
+}
+
 export function referralRoutes(deps: ConsoleDeps): PageRoute[] {
   return [
     {
@@ -295,13 +304,11 @@ ${form.sourceReference ? '' : pagination('/referrals', keep, page, SEARCH_PAGE_S
       url: '/referrals/:id/reveal',
       roles: REVEAL_ROLES,
       async handler(request, reply) {
-        const id = paramOf(request, 'id');
-        if (!UUID_PATTERN.test(id)) return sendNotFound(request, reply, 'referral');
-        const referralId = id.toLowerCase();
-        const form = formOf(request);
-        const stored = await deps.store.readReferral(referralId);
+        const posted = await postedReferral(deps, request);
         // Nothing is revealed for a referral that does not exist, and nothing is audited for it.
-        if (!stored) return sendNotFound(request, reply, 'referral');
+        if (!posted) return sendNotFound(request, reply, 'referral');
+        const { referralId, stored } = posted;
+        const form = formOf(request);
         const problem = reasonProblem(form.reason, REVEAL_REASON_MIN);
         if (problem) return renderReferral(deps, request, reply, stored, { reveal: false, errors: [`Reason: ${problem}`], status: 422 });
         // The audit row is written before anything is shown: if it fails, nothing is revealed.
@@ -314,11 +321,9 @@ ${form.sourceReference ? '' : pagination('/referrals', keep, page, SEARCH_PAGE_S
       url: '/referrals/:id/signposting',
       roles: OPERATE_ROLES,
       async handler(request, reply) {
-        const id = paramOf(request, 'id');
-        if (!UUID_PATTERN.test(id)) return sendNotFound(request, reply, 'referral');
-        const referralId = id.toLowerCase();
-        const stored = await deps.store.readReferral(referralId);
-        if (!stored) return sendNotFound(request, reply, 'referral');
+        const posted = await postedReferral(deps, request);
+        if (!posted) return sendNotFound(request, reply, 'referral');
+        const { referralId, stored } = posted;
         const form = formOf(request);
         // Only a service suggested for this referral now can be recorded (the id is never echoed).
         const serviceId = first(form.serviceId);
@@ -340,11 +345,9 @@ ${form.sourceReference ? '' : pagination('/referrals', keep, page, SEARCH_PAGE_S
       url: '/referrals/:id/message-opt-out',
       roles: OPERATE_ROLES,
       async handler(request, reply) {
-        const id = paramOf(request, 'id');
-        if (!UUID_PATTERN.test(id)) return sendNotFound(request, reply, 'referral');
-        const referralId = id.toLowerCase();
-        const stored = await deps.store.readReferral(referralId);
-        if (!stored) return sendNotFound(request, reply, 'referral');
+        const posted = await postedReferral(deps, request);
+        if (!posted) return sendNotFound(request, reply, 'referral');
+        const { referralId, stored } = posted;
         const form = formOf(request);
         const problem = reasonProblem(form.reason, OPT_OUT_REASON_MIN);
         if (problem) return renderReferral(deps, request, reply, stored, { reveal: false, errors: [`Reason: ${problem}`], status: 422 });
